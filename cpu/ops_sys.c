@@ -1,0 +1,408 @@
+/*
+ * ops_sys.c - system instructions: port I/O, HLT, CLI/STI, CPUID, RDTSC,
+ * MSRs, control and debug registers, descriptor-table registers, and the
+ * handlers for opcodes that raise #UD.
+ *
+ * SDM Vol. 2 instruction pages; Vol. 3 sections 2.5 (control registers),
+ * 17.2 (debug registers), 9.1 (CPUID after reset), Vol. 4 (MSRs of the
+ * P6 family: TSC 10h, SYSENTER_CS/ESP/EIP 174h-176h).
+ *
+ * Known deviations: the protected-mode parts (I/O permission bitmap,
+ * LLDT/LTR/LAR/LSL/VERR/VERW/ARPL, SYSENTER/SYSEXIT) come with the
+ * protected-mode work; in real mode they behave as the SDM says for real
+ * mode (#UD or #GP). The x87 escape opcodes raise #NM when CR0.EM or
+ * CR0.TS says so and #UD otherwise until the FPU exists. RDPMC returns 0:
+ * no performance events are counted.
+ */
+#include "cpu/ops.h"
+#include "devices/core/log.h"
+
+static bool protected_mode(const Cpu *cpu) { return (cpu->cr[0] & CR0_PE) && !(cpu->eflags & F_VM); }
+
+/* Instructions that need CPL 0 raise #GP(0) otherwise (in v86 mode too). */
+static void require_cpl0(Cpu *cpu)
+{
+    if ((cpu->cr[0] & CR0_PE) && cpu->cpl != 0) cpu_exception(cpu, EXC_GP, 0);
+}
+
+/* IOPL-sensitive I/O: CPL > IOPL in protected mode needs the I/O
+ * permission bitmap, which arrives with the TSS. */
+static void io_check(Cpu *cpu, uint16_t port, unsigned size)
+{
+    (void)port;
+    (void)size;
+    if ((cpu->cr[0] & CR0_PE) && (cpu->cpl > ((cpu->eflags & F_IOPL) >> 12) || (cpu->eflags & F_VM)))
+        cpu_exception(cpu, EXC_GP, 0);
+}
+
+void op_ud(Cpu *cpu, const DecodedInsn *d)
+{
+    (void)d;
+    cpu_fault(cpu, EXC_UD);
+}
+
+void op_prefix(Cpu *cpu, const DecodedInsn *d) { op_ud(cpu, d); }
+
+/* ---- port I/O ---- */
+
+static uint32_t in_port(Cpu *cpu, uint16_t port, unsigned size)
+{
+    io_check(cpu, port, size);
+    return bus_io_read(cpu->bus, port, size);
+}
+
+static void out_port(Cpu *cpu, uint16_t port, uint32_t v, unsigned size)
+{
+    io_check(cpu, port, size);
+    bus_io_write(cpu->bus, port, v, size);
+    cpu->stop_block = true; /* the device may have raised an IRQ or asked to stop */
+}
+
+void op_in_ALIb(Cpu *cpu, const DecodedInsn *d) { reg_write(cpu, R_EAX, in_port(cpu, (uint16_t)d->imm, 1), 1); }
+void op_in_eAXIb(Cpu *cpu, const DecodedInsn *d)
+{
+    unsigned sz = op_size(d);
+    reg_write(cpu, R_EAX, in_port(cpu, (uint16_t)d->imm, sz), sz);
+}
+void op_in_ALDX(Cpu *cpu, const DecodedInsn *d)
+{
+    (void)d;
+    reg_write(cpu, R_EAX, in_port(cpu, (uint16_t)cpu->regs[R_EDX], 1), 1);
+}
+void op_in_eAXDX(Cpu *cpu, const DecodedInsn *d)
+{
+    unsigned sz = op_size(d);
+    reg_write(cpu, R_EAX, in_port(cpu, (uint16_t)cpu->regs[R_EDX], sz), sz);
+}
+void op_out_IbAL(Cpu *cpu, const DecodedInsn *d) { out_port(cpu, (uint16_t)d->imm, cpu->regs[R_EAX] & 0xFF, 1); }
+void op_out_IbeAX(Cpu *cpu, const DecodedInsn *d)
+{
+    unsigned sz = op_size(d);
+    out_port(cpu, (uint16_t)d->imm, cpu->regs[R_EAX] & size_mask(sz), sz);
+}
+void op_out_DXAL(Cpu *cpu, const DecodedInsn *d)
+{
+    (void)d;
+    out_port(cpu, (uint16_t)cpu->regs[R_EDX], cpu->regs[R_EAX] & 0xFF, 1);
+}
+void op_out_DXeAX(Cpu *cpu, const DecodedInsn *d)
+{
+    unsigned sz = op_size(d);
+    out_port(cpu, (uint16_t)cpu->regs[R_EDX], cpu->regs[R_EAX] & size_mask(sz), sz);
+}
+
+/* ---- interrupt flag, halt ---- */
+
+void op_cli(Cpu *cpu, const DecodedInsn *d)
+{
+    (void)d;
+    if ((cpu->cr[0] & CR0_PE) && cpu->cpl > ((cpu->eflags & F_IOPL) >> 12))
+        cpu_exception(cpu, EXC_GP, 0);
+    cpu->eflags &= ~F_IF;
+}
+
+void op_sti(Cpu *cpu, const DecodedInsn *d)
+{
+    (void)d;
+    if ((cpu->cr[0] & CR0_PE) && cpu->cpl > ((cpu->eflags & F_IOPL) >> 12))
+        cpu_exception(cpu, EXC_GP, 0);
+    /* STI delays interrupts by one instruction only when IF was clear
+     * (SDM Vol. 2, STI). */
+    if (!(cpu->eflags & F_IF)) cpu->inhibit_next = true;
+    cpu->eflags |= F_IF;
+    cpu->stop_block = true;
+}
+
+void op_hlt(Cpu *cpu, const DecodedInsn *d)
+{
+    (void)d;
+    require_cpl0(cpu);
+    cpu->halted = true;
+    cpu->stop_block = true;
+}
+
+void op_wait(Cpu *cpu, const DecodedInsn *d)
+{
+    (void)d;
+    if ((cpu->cr[0] & (CR0_TS | CR0_MP)) == (CR0_TS | CR0_MP)) cpu_fault(cpu, EXC_NM);
+}
+
+void op_esc(Cpu *cpu, const DecodedInsn *d)
+{
+    (void)d;
+    if (cpu->cr[0] & (CR0_EM | CR0_TS)) cpu_fault(cpu, EXC_NM);
+    log_once(LOG_UNIMP, 0x600000000ull, "x87 instruction at %04x:%08x: no FPU yet (#UD)\n",
+             cpu->seg[S_CS].sel, cpu->eip);
+    cpu_fault(cpu, EXC_UD);
+}
+
+void op_nop_Ev(Cpu *cpu, const DecodedInsn *d)
+{
+    (void)cpu;
+    (void)d;
+}
+
+/* ---- identification and time ---- */
+
+void op_cpuid(Cpu *cpu, const DecodedInsn *d)
+{
+    (void)d;
+    uint32_t leaf = cpu->regs[R_EAX];
+    uint32_t a, b, c, dd;
+    /* Leaves above the maximum return the highest basic leaf (Intel). */
+    if (leaf > 2) leaf = 2;
+    switch (leaf) {
+    case 0:
+        a = 2;
+        b = 0x756E6547; /* "Genu" */
+        dd = 0x49656E69; /* "ineI" */
+        c = 0x6C65746E; /* "ntel" */
+        break;
+    case 1:
+        a = CPU_SIGNATURE;
+        b = 0;
+        c = 0;
+        dd = cpu_feature_edx();
+        break;
+    default:
+        /* Cache descriptors of a Pentium II: 16K L1 I and D, 512K L2, TLBs. */
+        a = 0x03020101;
+        b = 0;
+        c = 0;
+        dd = 0x0C040843;
+        break;
+    }
+    cpu->regs[R_EAX] = a;
+    cpu->regs[R_EBX] = b;
+    cpu->regs[R_ECX] = c;
+    cpu->regs[R_EDX] = dd;
+}
+
+void op_rdtsc(Cpu *cpu, const DecodedInsn *d)
+{
+    (void)d;
+    if ((cpu->cr[4] & CR4_TSD) && (cpu->cr[0] & CR0_PE) && cpu->cpl != 0)
+        cpu_exception(cpu, EXC_GP, 0);
+    uint64_t t = cpu_read_tsc(cpu);
+    cpu->regs[R_EAX] = (uint32_t)t;
+    cpu->regs[R_EDX] = (uint32_t)(t >> 32);
+}
+
+void op_rdpmc(Cpu *cpu, const DecodedInsn *d)
+{
+    (void)d;
+    if (cpu->regs[R_ECX] > 1) cpu_exception(cpu, EXC_GP, 0);
+    if (!(cpu->cr[4] & CR4_PCE) && (cpu->cr[0] & CR0_PE) && cpu->cpl != 0)
+        cpu_exception(cpu, EXC_GP, 0);
+    cpu->regs[R_EAX] = 0;
+    cpu->regs[R_EDX] = 0;
+}
+
+void op_rdmsr(Cpu *cpu, const DecodedInsn *d)
+{
+    (void)d;
+    require_cpl0(cpu);
+    uint64_t v;
+    switch (cpu->regs[R_ECX]) {
+    case 0x10: v = cpu_read_tsc(cpu); break;
+    case 0x174: v = cpu->sysenter_cs; break;
+    case 0x175: v = cpu->sysenter_esp; break;
+    case 0x176: v = cpu->sysenter_eip; break;
+    default:
+        log_once(LOG_UNIMP, 0x700000000ull | cpu->regs[R_ECX], "rdmsr %08x: #GP\n",
+                 cpu->regs[R_ECX]);
+        cpu_exception(cpu, EXC_GP, 0);
+    }
+    cpu->regs[R_EAX] = (uint32_t)v;
+    cpu->regs[R_EDX] = (uint32_t)(v >> 32);
+}
+
+void op_wrmsr(Cpu *cpu, const DecodedInsn *d)
+{
+    (void)d;
+    require_cpl0(cpu);
+    uint64_t v = ((uint64_t)cpu->regs[R_EDX] << 32) | cpu->regs[R_EAX];
+    switch (cpu->regs[R_ECX]) {
+    case 0x10: cpu->tsc_offset = v - clock_now_ns(cpu->clock); break;
+    case 0x174: cpu->sysenter_cs = (uint32_t)v; break;
+    case 0x175: cpu->sysenter_esp = (uint32_t)v; break;
+    case 0x176: cpu->sysenter_eip = (uint32_t)v; break;
+    default:
+        log_once(LOG_UNIMP, 0x800000000ull | cpu->regs[R_ECX], "wrmsr %08x: #GP\n",
+                 cpu->regs[R_ECX]);
+        cpu_exception(cpu, EXC_GP, 0);
+    }
+}
+
+/* ---- control and debug registers ---- */
+
+#define CR4_SUPPORTED (CR4_VME | CR4_PVI | CR4_TSD | CR4_DE | CR4_PSE | CR4_MCE | CR4_PGE | CR4_PCE)
+
+void op_mov_RdCd(Cpu *cpu, const DecodedInsn *d)
+{
+    require_cpl0(cpu);
+    if (d->reg == 1 || d->reg > 4) cpu_fault(cpu, EXC_UD);
+    cpu->regs[d->rm] = cpu->cr[d->reg];
+}
+
+void op_mov_CdRd(Cpu *cpu, const DecodedInsn *d)
+{
+    require_cpl0(cpu);
+    uint32_t v = cpu->regs[d->rm];
+    switch (d->reg) {
+    case 0:
+        if ((v & CR0_PG) && !(v & CR0_PE)) cpu_exception(cpu, EXC_GP, 0);
+        if ((v & CR0_NW) && !(v & CR0_CD)) cpu_exception(cpu, EXC_GP, 0);
+        if (v & CR0_PG) {
+            /* Paging arrives with the protected-mode work. */
+            log_once(LOG_UNIMP, 0x900000000ull, "CR0.PG: paging not implemented yet\n");
+            cpu_exception(cpu, EXC_GP, 0);
+        }
+        cpu_set_cr0(cpu, v);
+        break;
+    case 2: cpu->cr[2] = v; break;
+    case 3: cpu_set_cr3(cpu, v); break;
+    case 4:
+        if (v & ~CR4_SUPPORTED) cpu_exception(cpu, EXC_GP, 0);
+        cpu_set_cr4(cpu, v);
+        break;
+    default: cpu_fault(cpu, EXC_UD);
+    }
+}
+
+static unsigned dr_index(Cpu *cpu, unsigned r)
+{
+    if (r == 4 || r == 5) {
+        if (cpu->cr[4] & CR4_DE) cpu_fault(cpu, EXC_UD);
+        return r + 2;
+    }
+    return r;
+}
+
+void op_mov_RdDd(Cpu *cpu, const DecodedInsn *d)
+{
+    require_cpl0(cpu);
+    cpu->regs[d->rm] = cpu->dr[dr_index(cpu, d->reg)];
+}
+
+void op_mov_DdRd(Cpu *cpu, const DecodedInsn *d)
+{
+    require_cpl0(cpu);
+    unsigned r = dr_index(cpu, d->reg);
+    uint32_t v = cpu->regs[d->rm];
+    if (r == 6)
+        v = (v & 0x0000E00Fu) | 0xFFFF0FF0u;
+    else if (r == 7)
+        v = (v & 0xFFFF2BFFu) | 0x400u;
+    cpu->dr[r] = v;
+}
+
+void op_clts(Cpu *cpu, const DecodedInsn *d)
+{
+    (void)d;
+    require_cpl0(cpu);
+    cpu->cr[0] &= ~CR0_TS;
+}
+
+void op_invd(Cpu *cpu, const DecodedInsn *d)
+{
+    (void)d;
+    require_cpl0(cpu);
+}
+
+void op_wbinvd(Cpu *cpu, const DecodedInsn *d)
+{
+    (void)d;
+    require_cpl0(cpu);
+}
+
+void op_invlpg(Cpu *cpu, const DecodedInsn *d)
+{
+    (void)d;
+    require_cpl0(cpu);
+    cpu_tlb_flush(cpu);
+}
+
+/* ---- descriptor-table registers and the machine status word ---- */
+
+static void load_dt(Cpu *cpu, const DecodedInsn *d, DtReg *dt)
+{
+    require_cpl0(cpu);
+    uint32_t ea = decode_ea(cpu, d);
+    uint16_t limit = cpu_rd16(cpu, d->seg, ea);
+    uint32_t base = cpu_rd32(cpu, d->seg, ea + 2);
+    /* With a 16-bit operand size only 24 bits of the base are loaded. */
+    if (!(d->pfx & PFX_OP32)) base &= 0x00FFFFFFu;
+    dt->limit = limit;
+    dt->base = base;
+}
+
+static void store_dt(Cpu *cpu, const DecodedInsn *d, const DtReg *dt)
+{
+    uint32_t ea = decode_ea(cpu, d);
+    /* The full 32-bit base is stored whatever the operand size (P6). */
+    cpu_wr16(cpu, d->seg, ea, dt->limit);
+    cpu_wr32(cpu, d->seg, ea + 2, dt->base);
+}
+
+void op_lgdt(Cpu *cpu, const DecodedInsn *d) { load_dt(cpu, d, &cpu->gdtr); }
+void op_lidt(Cpu *cpu, const DecodedInsn *d) { load_dt(cpu, d, &cpu->idtr); }
+void op_sgdt(Cpu *cpu, const DecodedInsn *d) { store_dt(cpu, d, &cpu->gdtr); }
+void op_sidt(Cpu *cpu, const DecodedInsn *d) { store_dt(cpu, d, &cpu->idtr); }
+
+void op_smsw(Cpu *cpu, const DecodedInsn *d)
+{
+    /* A register destination with 32-bit operand size receives all of CR0. */
+    if (!d->is_mem && (d->pfx & PFX_OP32))
+        cpu->regs[d->rm] = cpu->cr[0];
+    else
+        rm_store(cpu, d, cpu->cr[0] & 0xFFFF, 2);
+}
+
+void op_lmsw(Cpu *cpu, const DecodedInsn *d)
+{
+    require_cpl0(cpu);
+    uint32_t v = rm_load(cpu, d, 2);
+    /* Only PE, MP, EM, TS; LMSW can set PE but never clear it. */
+    uint32_t cr0 = (cpu->cr[0] & ~0xEu) | (v & 0xF);
+    if (cpu->cr[0] & CR0_PE) cr0 |= CR0_PE;
+    cpu_set_cr0(cpu, cr0);
+}
+
+/* ---- protected-mode-only instructions: #UD in real and v86 mode ---- */
+
+static void pm_only(Cpu *cpu, const char *name)
+{
+    if (!protected_mode(cpu)) cpu_fault(cpu, EXC_UD);
+    log_once(LOG_UNIMP, 0xA00000000ull | (uint8_t)name[0] | (uint64_t)(uint8_t)name[1] << 8,
+             "%s in protected mode not implemented yet\n", name);
+    cpu_fault(cpu, EXC_UD);
+}
+
+void op_sldt(Cpu *cpu, const DecodedInsn *d) { (void)d; pm_only(cpu, "sldt"); }
+void op_str(Cpu *cpu, const DecodedInsn *d) { (void)d; pm_only(cpu, "str"); }
+void op_lldt(Cpu *cpu, const DecodedInsn *d) { (void)d; pm_only(cpu, "lldt"); }
+void op_ltr(Cpu *cpu, const DecodedInsn *d) { (void)d; pm_only(cpu, "ltr"); }
+void op_verr(Cpu *cpu, const DecodedInsn *d) { (void)d; pm_only(cpu, "verr"); }
+void op_verw(Cpu *cpu, const DecodedInsn *d) { (void)d; pm_only(cpu, "verw"); }
+void op_lar(Cpu *cpu, const DecodedInsn *d) { (void)d; pm_only(cpu, "lar"); }
+void op_lsl(Cpu *cpu, const DecodedInsn *d) { (void)d; pm_only(cpu, "lsl"); }
+void op_arpl(Cpu *cpu, const DecodedInsn *d) { (void)d; pm_only(cpu, "arpl"); }
+
+void op_sysenter(Cpu *cpu, const DecodedInsn *d)
+{
+    (void)d;
+    /* #GP(0) in real mode or with SYSENTER_CS = 0 (SDM Vol. 2, SYSENTER). */
+    if (!(cpu->cr[0] & CR0_PE) || (cpu->sysenter_cs & 0xFFFC) == 0) cpu_exception(cpu, EXC_GP, 0);
+    log_once(LOG_UNIMP, 0xB00000000ull, "sysenter not implemented yet\n");
+    cpu_exception(cpu, EXC_GP, 0);
+}
+
+void op_sysexit(Cpu *cpu, const DecodedInsn *d)
+{
+    (void)d;
+    if (!(cpu->cr[0] & CR0_PE) || (cpu->sysenter_cs & 0xFFFC) == 0 || cpu->cpl != 0)
+        cpu_exception(cpu, EXC_GP, 0);
+    log_once(LOG_UNIMP, 0xB00000001ull, "sysexit not implemented yet\n");
+    cpu_exception(cpu, EXC_GP, 0);
+}

@@ -1,0 +1,291 @@
+/*
+ * pc.c - the machine: board construction and the main loop (see pc.h).
+ *
+ * The main loop (DESIGN.md section 5): run the CPU until the next timer
+ * deadline or an event, fire the due timers, let the frontend poll. HLT
+ * skips guest time ahead to the next deadline (with --icount at once;
+ * otherwise by sleeping until wall time gets there) and never spins the
+ * host. Without --icount, guest time is kept near wall time: when the
+ * guest runs ahead the loop sleeps, when it falls behind by more than
+ * a slack, guest time jumps forward.
+ *
+ * Port 92h (system control port A, PS/2 and later chipsets): bit 1 gates
+ * A20, bit 0 pulses a CPU reset.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "devices/pc.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "bios/rom.h"
+#include "cpu/cpu.h"
+#include "devices/core/bus.h"
+#include "devices/core/clock.h"
+#include "devices/core/device.h"
+#include "devices/core/log.h"
+#include "devices/debugcon.h"
+#include "devices/exitdev.h"
+#include "devices/pic.h"
+#include "devices/pit.h"
+#include "devices/uart.h"
+#include "translator/exec.h"
+
+#define MAX_DEVICES 16
+#define SYNC_PERIOD_NS 1000000ull        /* the loop comes up for air every 1 ms of guest time */
+#define REALTIME_SLACK_NS 50000000ull    /* behind wall time by more: jump ahead */
+
+struct Machine {
+    MachineConfig cfg;
+    Bus *bus;
+    Clock clock;
+    Cpu *cpu;
+    Translator *tb;
+    Pic *pic;
+    Pit *pit;
+    Uart *com1;
+    Debugcon *debugcon;
+    ExitDev *exitdev;
+    Device devices[MAX_DEVICES];
+    int n_devices;
+    Timer sync_timer;
+    uint8_t port92;
+    bool exit_requested;
+    bool stop_requested;
+    bool reset_requested;
+    int exit_status;
+    uint64_t wall_base_ns;  /* host monotonic time when guest time was 0 */
+};
+
+MachineConfig machine_default_config(void)
+{
+    MachineConfig c;
+    memset(&c, 0, sizeof c);
+    c.ram_bytes = MACHINE_DEFAULT_RAM_BYTES;
+    c.serial = chardev_null();
+    c.debugcon = chardev_null();
+    return c;
+}
+
+static uint64_t host_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * NS_PER_SEC + (uint64_t)ts.tv_nsec;
+}
+
+static void host_sleep_ns(uint64_t ns)
+{
+    struct timespec ts = {(time_t)(ns / NS_PER_SEC), (long)(ns % NS_PER_SEC)};
+    nanosleep(&ts, NULL);
+}
+
+static void add_device(Machine *m, const DeviceOps *ops, void *dev)
+{
+    if (m->n_devices < MAX_DEVICES) {
+        m->devices[m->n_devices].ops = ops;
+        m->devices[m->n_devices].dev = dev;
+        m->n_devices++;
+    }
+}
+
+static void on_guest_exit(void *opaque, int status)
+{
+    Machine *m = opaque;
+    m->exit_requested = true;
+    m->exit_status = status;
+    clock_request_stop(&m->clock);
+    m->cpu->stop_block = true;
+}
+
+static int intr_ack(void *opaque) { return pic_ack(opaque); }
+
+static uint32_t port92_read(void *opaque, uint16_t port, unsigned size)
+{
+    Machine *m = opaque;
+    (void)port;
+    (void)size;
+    return (m->port92 & ~2u) | (bus_a20(m->bus) ? 2u : 0u);
+}
+
+static void port92_write(void *opaque, uint16_t port, uint32_t val, unsigned size)
+{
+    Machine *m = opaque;
+    (void)port;
+    (void)size;
+    bus_set_a20(m->bus, (val & 2) != 0);
+    if ((val & 1) && !(m->port92 & 1)) {
+        m->reset_requested = true;
+        clock_request_stop(&m->clock);
+        m->cpu->stop_block = true;
+    }
+    m->port92 = (uint8_t)(val & 0xFF);
+}
+
+static const IoOps port92_ops = {port92_read, port92_write, 1};
+
+static void sync_tick(void *opaque)
+{
+    Machine *m = opaque;
+    timer_mod(&m->sync_timer, clock_now_ns(&m->clock) + SYNC_PERIOD_NS);
+}
+
+Machine *machine_new(const MachineConfig *cfg, char *err, size_t errlen)
+{
+    if (!cfg->bios_path) {
+        snprintf(err, errlen, "no firmware given: use -bios FILE");
+        return NULL;
+    }
+    if (cfg->ram_bytes < (1ull << 20) || cfg->ram_bytes > MACHINE_MAX_RAM_BYTES) {
+        snprintf(err, errlen, "RAM size must be between 1 MiB and %llu MiB",
+                 MACHINE_MAX_RAM_BYTES >> 20);
+        return NULL;
+    }
+    Machine *m = calloc(1, sizeof *m);
+    if (!m) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    m->cfg = *cfg;
+    clock_init(&m->clock, cfg->icount_ips ? cfg->icount_ips : MACHINE_DEFAULT_IPS);
+    m->bus = bus_new();
+    if (!m->bus || !bus_add_ram(m->bus, 0, cfg->ram_bytes, "ram")) {
+        snprintf(err, errlen, "cannot allocate %llu MiB of guest RAM",
+                 (unsigned long long)(cfg->ram_bytes >> 20));
+        machine_free(m);
+        return NULL;
+    }
+    if (!rom_load_bios(m->bus, cfg->bios_path, err, errlen)) {
+        machine_free(m);
+        return NULL;
+    }
+    m->cpu = cpu_new(m->bus, &m->clock);
+    m->tb = m->cpu ? tb_new(m->cpu) : NULL;
+    if (!m->tb) {
+        snprintf(err, errlen, "out of memory");
+        machine_free(m);
+        return NULL;
+    }
+    m->pic = pic_new(m->bus, irq_line(cpu_intr_line, m->cpu, 0));
+    cpu_set_intr_ack(m->cpu, intr_ack, m->pic);
+    add_device(m, &pic_device_ops, m->pic);
+    m->pit = pit_new(m->bus, &m->clock, irq_line(pic_set_irq, m->pic, 0));
+    add_device(m, &pit_device_ops, m->pit);
+    m->com1 = uart_new(m->bus, 0x3F8, irq_line(pic_set_irq, m->pic, 4), &m->clock, cfg->serial);
+    add_device(m, &uart_device_ops, m->com1);
+    if (cfg->debugcon_enabled) {
+        m->debugcon = debugcon_new(m->bus, 0xE9, cfg->debugcon);
+        add_device(m, &debugcon_device_ops, m->debugcon);
+    }
+    m->exitdev = exitdev_new(m->bus, 0xF4, on_guest_exit, m);
+    add_device(m, &exitdev_device_ops, m->exitdev);
+    bus_register_io(m->bus, 0x92, 1, &port92_ops, m);
+    timer_init(&m->sync_timer, &m->clock, sync_tick, m, "sync");
+    timer_mod(&m->sync_timer, SYNC_PERIOD_NS);
+    m->wall_base_ns = host_now_ns();
+    return m;
+}
+
+void machine_free(Machine *m)
+{
+    if (!m) return;
+    for (int i = m->n_devices - 1; i >= 0; i--) device_destroy(&m->devices[i]);
+    tb_free(m->tb);
+    cpu_free(m->cpu);
+    bus_free(m->bus);
+    free(m);
+}
+
+void machine_reset(Machine *m)
+{
+    for (int i = 0; i < m->n_devices; i++) device_reset(&m->devices[i]);
+    m->port92 = 0;
+    bus_set_a20(m->bus, true);
+    tb_flush(m->tb);
+    cpu_reset(m->cpu);
+}
+
+int machine_exit_status(const Machine *m) { return m->exit_status; }
+uint64_t machine_icount(const Machine *m) { return m->cpu->icount; }
+uint64_t machine_now_ns(const Machine *m) { return clock_now_ns(&m->clock); }
+
+void machine_request_stop(Machine *m)
+{
+    m->stop_requested = true;
+    clock_request_stop(&m->clock);
+    m->cpu->stop_block = true;
+}
+
+size_t machine_serial_input(Machine *m, const uint8_t *buf, size_t n)
+{
+    size_t room = uart_rx_space(m->com1);
+    if (n > room) n = room;
+    if (n) uart_receive(m->com1, buf, n);
+    return n;
+}
+
+void machine_dump_cpu(Machine *m, FILE *f) { cpu_dump_state(m->cpu, f); }
+
+/* Without --icount: keeps guest time near wall time. */
+static void realtime_sync(Machine *m)
+{
+    uint64_t guest = clock_now_ns(&m->clock);
+    uint64_t wall = host_now_ns() - m->wall_base_ns;
+    if (guest > wall + 2000000) {
+        host_sleep_ns(guest - wall < 10000000 ? guest - wall : 10000000);
+    } else if (wall > guest + REALTIME_SLACK_NS) {
+        clock_advance_to(&m->clock, wall);
+    }
+}
+
+MachineExit machine_run(Machine *m, MachinePollFn poll, void *opaque)
+{
+    uint64_t last_poll = host_now_ns();
+    for (;;) {
+        CpuExit why = tb_exec(m->tb);
+        if (m->exit_requested) return MACHINE_EXIT_GUEST;
+        if (m->stop_requested) {
+            m->stop_requested = false;
+            clock_run_timers(&m->clock);
+            return MACHINE_EXIT_REQUESTED;
+        }
+        if (m->reset_requested) {
+            m->reset_requested = false;
+            machine_reset(m);
+        }
+        if (why == CPU_EXIT_SHUTDOWN) {
+            fprintf(stderr, "brisk: triple fault: the CPU shut down. Registers:\n");
+            machine_dump_cpu(m, stderr);
+            if (m->cfg.no_reboot) return MACHINE_EXIT_SHUTDOWN;
+            fprintf(stderr, "brisk: resetting the machine (use -no-reboot to stop instead)\n");
+            machine_reset(m);
+        } else if (why == CPU_EXIT_HALT) {
+            if (!(m->cpu->eflags & F_IF) && !m->cpu->nmi_pending) {
+                fprintf(stderr, "brisk: the guest halted with interrupts disabled; nothing can "
+                                "wake it, stopping\n");
+                return MACHINE_EXIT_HALTED;
+            }
+            /* Skip ahead to the next event. */
+            uint64_t next = clock_next_deadline(&m->clock);
+            if (m->cfg.icount_ips) {
+                if (next != CLOCK_NEVER) clock_advance_to(&m->clock, next);
+            } else {
+                uint64_t wall = host_now_ns() - m->wall_base_ns;
+                uint64_t guest = clock_now_ns(&m->clock);
+                if (next > guest) {
+                    uint64_t target = next < guest + 10000000 ? next : guest + 10000000;
+                    if (target > wall) host_sleep_ns(target - wall);
+                    clock_advance_to(&m->clock, target);
+                }
+            }
+        }
+        clock_run_timers(&m->clock);
+        if (!m->cfg.icount_ips) realtime_sync(m);
+        uint64_t now = host_now_ns();
+        if (poll && (now - last_poll >= 10000000 || why == CPU_EXIT_HALT)) {
+            last_poll = now;
+            poll(m, opaque);
+        }
+    }
+}

@@ -1,0 +1,69 @@
+/*
+ * pc.h - the machine: builds the board from a config and owns the main
+ * loop. The frontend reaches the emulator only through this API.
+ *
+ *   MachineConfig cfg = machine_default_config();
+ *   cfg.bios_path = "demo.bin";
+ *   cfg.serial = chardev_file(stdout);
+ *   char err[256];
+ *   Machine *m = machine_new(&cfg, err, sizeof err);
+ *   int status = machine_run(m, NULL, NULL);   // until the guest exits
+ *   machine_free(m);
+ *
+ * Board so far: RAM, the firmware ROM, two 8259A PICs, the 8254 PIT with
+ * port 61h, COM1 (16550A at 3F8h, IRQ4), the 0xE9 debug console, the exit
+ * device at 0xF4 and port 92h (fast A20 and reset).
+ */
+#ifndef BRISK_PC_H
+#define BRISK_PC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "devices/core/chardev.h"
+
+#define MACHINE_DEFAULT_RAM_BYTES (128ull << 20)
+#define MACHINE_MAX_RAM_BYTES (3584ull << 20) /* below the PCI hole */
+#define MACHINE_DEFAULT_IPS 100000000ull      /* nominal rate before adaptation */
+
+typedef struct MachineConfig {
+    uint64_t ram_bytes;
+    const char *bios_path;  /* raw firmware image (required for now) */
+    uint64_t icount_ips;    /* 0: guest time follows wall time; N: fixed N insns/s */
+    CharBackend serial;     /* COM1 output */
+    CharBackend debugcon;   /* port 0xE9 output */
+    bool debugcon_enabled;
+    bool no_reboot;         /* a triple fault stops instead of resetting */
+} MachineConfig;
+
+typedef struct Machine Machine;
+
+/* Called by the main loop about every 10 ms of wall time (and while the
+ * guest is halted), so the frontend can feed input. */
+typedef void (*MachinePollFn)(Machine *m, void *opaque);
+
+/* Why machine_run returned. */
+typedef enum {
+    MACHINE_EXIT_GUEST = 0,  /* the exit device: status in machine_exit_status */
+    MACHINE_EXIT_SHUTDOWN,   /* triple fault with no_reboot */
+    MACHINE_EXIT_HALTED,     /* HLT with interrupts disabled: nothing can wake it */
+    MACHINE_EXIT_REQUESTED,  /* machine_request_stop (frontend) */
+} MachineExit;
+
+MachineConfig machine_default_config(void);
+/* Builds the machine; returns NULL with a one-line message in err. */
+Machine *machine_new(const MachineConfig *cfg, char *err, size_t errlen);
+void machine_free(Machine *m);
+void machine_reset(Machine *m);
+MachineExit machine_run(Machine *m, MachinePollFn poll, void *opaque);
+int machine_exit_status(const Machine *m);
+void machine_request_stop(Machine *m);
+/* Input from the host to COM1; returns how many bytes were taken. */
+size_t machine_serial_input(Machine *m, const uint8_t *buf, size_t n);
+/* Register dump of the CPU (used on a triple fault or a host error). */
+void machine_dump_cpu(Machine *m, FILE *f);
+uint64_t machine_icount(const Machine *m);
+uint64_t machine_now_ns(const Machine *m);
+
+#endif

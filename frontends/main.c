@@ -1,0 +1,112 @@
+/*
+ * main.c - the `brisk` command: parses options, builds the machine, runs
+ * it headless with COM1 on a terminal or file, and turns how it ended into
+ * an exit status. Host errors become one-line messages and status 2.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "devices/core/chardev.h"
+#include "devices/core/log.h"
+#include "devices/pc.h"
+#include "frontends/options.h"
+
+typedef struct Frontend {
+    bool stdin_serial;
+    bool stdin_eof;
+} Frontend;
+
+/* Feeds bytes typed on stdin to COM1 (when COM1 is on stdio). */
+static void poll_input(Machine *m, void *opaque)
+{
+    Frontend *fe = opaque;
+    if (!fe->stdin_serial || fe->stdin_eof) return;
+    struct pollfd p = {STDIN_FILENO, POLLIN, 0};
+    if (poll(&p, 1, 0) <= 0 || !(p.revents & (POLLIN | POLLHUP))) return;
+    uint8_t buf[16];
+    ssize_t n = read(STDIN_FILENO, buf, sizeof buf);
+    if (n <= 0) {
+        fe->stdin_eof = true;
+        return;
+    }
+    /* COM1's FIFO takes at most 16 bytes at a time; what does not fit is
+     * dropped, as with a real line without flow control. */
+    machine_serial_input(m, buf, (size_t)n);
+}
+
+static FILE *open_chr(const ChrSpec *c, const char *what, CharBackend *be)
+{
+    switch (c->kind) {
+    case CHR_STDIO: *be = chardev_file(stdout); return NULL;
+    case CHR_NONE: *be = chardev_null(); return NULL;
+    case CHR_FILE: {
+        FILE *f = fopen(c->path, "wb");
+        if (!f) {
+            fprintf(stderr, "brisk: %s: cannot open '%s': %s\n", what, c->path, strerror(errno));
+            exit(2);
+        }
+        *be = chardev_file(f);
+        return f;
+    }
+    }
+    return NULL;
+}
+
+int main(int argc, char **argv)
+{
+    Options o;
+    char err[512];
+    int rc = options_parse(&o, argc, argv, err, sizeof err);
+    if (rc == 2) {
+        fprintf(stderr, "brisk: %s\n", err);
+        return 2;
+    }
+    if (o.help) {
+        fputs(options_help(), stdout);
+        return 0;
+    }
+    if (o.version) {
+        printf("brisk %s\n", BRISK_VERSION);
+        return 0;
+    }
+    if (o.log_file && !log_set_file(o.log_file)) {
+        fprintf(stderr, "brisk: -D: cannot open '%s': %s\n", o.log_file, strerror(errno));
+        return 2;
+    }
+    log_set_mask(o.log_mask);
+
+    MachineConfig cfg = machine_default_config();
+    cfg.ram_bytes = o.ram_bytes;
+    cfg.bios_path = o.bios;
+    cfg.icount_ips = o.icount_ips;
+    cfg.no_reboot = o.no_reboot;
+    FILE *serial_file = open_chr(&o.serial, "-serial", &cfg.serial);
+    FILE *debugcon_file = open_chr(&o.debugcon, "-debugcon", &cfg.debugcon);
+    cfg.debugcon_enabled = o.debugcon.kind != CHR_NONE;
+
+    Machine *m = machine_new(&cfg, err, sizeof err);
+    if (!m) {
+        fprintf(stderr, "brisk: %s\n", err);
+        return 2;
+    }
+    Frontend fe = {o.serial.kind == CHR_STDIO, false};
+    MachineExit why = machine_run(m, poll_input, &fe);
+    int status;
+    switch (why) {
+    case MACHINE_EXIT_GUEST: status = machine_exit_status(m); break;
+    case MACHINE_EXIT_SHUTDOWN: status = 1; break;
+    default: status = 0; break;
+    }
+    machine_free(m);
+    if (serial_file) fclose(serial_file);
+    if (debugcon_file) fclose(debugcon_file);
+    fflush(stdout);
+    log_close();
+    return status;
+}
