@@ -120,7 +120,7 @@ void bus_region_set(Bus *bus, MemRegion *mr, uint32_t base, bool enabled);
 uint32_t bus_read(Bus *bus, uint32_t paddr, unsigned size);
 void bus_write(Bus *bus, uint32_t paddr, uint32_t val, unsigned size);
 /* Copies to/from guest physical memory (loaders, tests, DMA). Writes to ROM
- * are dropped by bus_write_block unless force is set (a loader filling ROM). */
+ * are dropped by bus_write_block (it goes through the same rules as the CPU). */
 void bus_read_block(Bus *bus, uint32_t paddr, void *dst, size_t n);
 void bus_write_block(Bus *bus, uint32_t paddr, const void *src, size_t n);
 
