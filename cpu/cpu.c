@@ -87,6 +87,7 @@ void cpu_reset(Cpu *cpu)
     cpu->halted = false;
     cpu->inhibit_irq = false;
     cpu->inhibit_next = false;
+    cpu->ss_shadow = false;
     cpu->trap_pending = false;
     cpu->exc_vector = -1;
     cpu->exc_nesting = -1;

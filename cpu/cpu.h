@@ -191,6 +191,7 @@ struct Cpu {
     bool halted;
     bool inhibit_irq;   /* interrupt shadow after STI, MOV SS, POP SS */
     bool inhibit_next;  /* set by such an instruction; becomes inhibit_irq */
+    bool ss_shadow;     /* MOV SS / POP SS: also hold the single-step trap */
     bool trap_pending;  /* single-step trap after the current instruction */
 
     /* --- exceptions --- */

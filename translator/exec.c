@@ -46,6 +46,7 @@ struct Block {
     uint32_t len2;
     Block *hash_next;
     Block *page_next[2]; /* lists of blocks per physical page */
+    Block *all_prev, *all_next; /* every live block, for tb_flush */
     bool valid;
     uint16_t n;
     DecodedInsn insns[];
@@ -56,6 +57,7 @@ struct Translator {
     Block *hash[HASH_SIZE];
     Block **page_blocks; /* BUS_NUM_PAGES list heads, per physical page */
     Block *graveyard;    /* invalidated blocks waiting to be freed */
+    Block *all;          /* every live block */
     Block *running;
     bool single_step;
     TbStats stats;
@@ -94,25 +96,27 @@ static void free_graveyard(Translator *tb)
 
 void tb_flush(Translator *tb)
 {
-    for (unsigned i = 0; i < HASH_SIZE; i++) {
-        Block *b = tb->hash[i];
-        while (b) {
-            Block *n = b->hash_next;
-            bus_clear_code(tb->cpu->bus, b->phys);
-            if (b->len2) bus_clear_code(tb->cpu->bus, b->phys2);
-            if (b == tb->running) {
-                b->valid = false;
-                b->hash_next = tb->graveyard;
-                tb->graveyard = b;
-                tb->cpu->stop_block = true;
-            } else {
-                free(b);
-            }
-            b = n;
+    Block *b = tb->all;
+    while (b) {
+        Block *n = b->all_next;
+        bus_clear_code(tb->cpu->bus, b->phys);
+        tb->page_blocks[b->phys >> BUS_PAGE_BITS] = NULL;
+        if (b->len2) {
+            bus_clear_code(tb->cpu->bus, b->phys2);
+            tb->page_blocks[b->phys2 >> BUS_PAGE_BITS] = NULL;
         }
-        tb->hash[i] = NULL;
+        tb->hash[hash_key(b->phys, b->cs_base, b->mode)] = NULL;
+        if (b == tb->running) {
+            b->valid = false;
+            b->hash_next = tb->graveyard;
+            tb->graveyard = b;
+            tb->cpu->stop_block = true;
+        } else {
+            free(b);
+        }
+        b = n;
     }
-    memset(tb->page_blocks, 0, BUS_NUM_PAGES * sizeof *tb->page_blocks);
+    tb->all = NULL;
 }
 
 void tb_free(Translator *tb)
@@ -146,6 +150,11 @@ static void invalidate_block(Translator *tb, Block *b)
         if (*lp) *lp = b->page_next[k];
         if (!tb->page_blocks[pn]) bus_clear_code(tb->cpu->bus, pn << BUS_PAGE_BITS);
     }
+    if (b->all_prev)
+        b->all_prev->all_next = b->all_next;
+    else
+        tb->all = b->all_next;
+    if (b->all_next) b->all_next->all_prev = b->all_prev;
     b->valid = false;
     b->hash_next = tb->graveyard;
     tb->graveyard = b;
@@ -261,6 +270,10 @@ static Block *decode_block(Translator *tb, uint32_t phys, uint32_t mode)
     b->n = (uint16_t)n;
     memcpy(b->insns, insns, n * sizeof(DecodedInsn));
 
+    b->all_prev = NULL;
+    b->all_next = tb->all;
+    if (tb->all) tb->all->all_prev = b;
+    tb->all = b;
     unsigned h = hash_key(phys, b->cs_base, mode);
     b->hash_next = tb->hash[h];
     tb->hash[h] = b;
@@ -318,6 +331,7 @@ static void run_block(Translator *tb, Block *b, unsigned max)
 static void single_step_trap(Cpu *cpu)
 {
     cpu->dr[6] |= 1u << 14; /* BS */
+    if (log_enabled(LOG_INT)) log_printf("single-step trap at %04x:%08x\n", cpu->seg[S_CS].sel, cpu->eip);
     cpu_interrupt(cpu, EXC_DB, false, false, 0);
 }
 
@@ -374,6 +388,10 @@ CpuExit tb_exec(Translator *tb)
             cpu->inhibit_next = false;
             cpu->inhibit_irq = true;
         }
-        if (tf && !cpu->shutdown) single_step_trap(cpu);
+        /* MOV SS and POP SS hold the single-step trap too (SDM Vol. 3
+         * 6.8.3): it comes after the next instruction instead. STI does not. */
+        bool ss_shadow = cpu->ss_shadow;
+        cpu->ss_shadow = false;
+        if (tf && !ss_shadow && !cpu->shutdown) single_step_trap(cpu);
     }
 }
