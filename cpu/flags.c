@@ -59,7 +59,7 @@ uint32_t flags_cf(const Cpu *cpu)
     return msb((~a & b) | ((~a | b) & r), bits);
 }
 
-bool flags_cond(const Cpu *cpu, unsigned cond)
+bool flags_cond_slow(const Cpu *cpu, unsigned cond)
 {
     uint32_t op = cpu->cc_op;
     bool v;

@@ -61,8 +61,23 @@ static inline uint32_t flags_parity(uint32_t v)
 uint32_t flags_compute(const Cpu *cpu);
 /* CF alone (cheaper). */
 uint32_t flags_cf(const Cpu *cpu);
-/* Evaluates a condition code (0..15). */
-bool flags_cond(const Cpu *cpu, unsigned cond);
+/* Evaluates a condition code (0..15): the general case. */
+bool flags_cond_slow(const Cpu *cpu, unsigned cond);
+
+/* Evaluates a condition code (0..15). ZF and SF of any lazy operation come
+ * straight from the stored result: the common DEC/JNZ, TEST/JZ pairs never
+ * compute the other flags. */
+static inline bool flags_cond(const Cpu *cpu, unsigned cond)
+{
+    uint32_t op = cpu->cc_op;
+    if (op != CC_EFLAGS && ((cond & ~1u) == COND_E || (cond & ~1u) == COND_S)) {
+        unsigned bits = cc_size_bits(op);
+        uint32_t r = cpu->cc_res << (32 - bits);
+        bool v = (cond & ~1u) == COND_E ? r == 0 : (int32_t)r < 0;
+        return (cond & 1) ? !v : v;
+    }
+    return flags_cond_slow(cpu, cond);
+}
 
 /* Stores the arithmetic flags eagerly. */
 static inline void flags_set_eflags(Cpu *cpu, uint32_t arith)

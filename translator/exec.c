@@ -35,6 +35,13 @@
 
 #define HASH_BITS 15
 #define HASH_SIZE (1u << HASH_BITS)
+/* The jump cache: linear PC -> block, in front of the physical-address hash
+ * (QEMU's tb_jmp_cache idea). It skips the address translation and the hash
+ * walk; it is cleared whenever the CPU flushes its TLB, since a remap may
+ * change which physical code a linear address reaches. */
+#define JC_BITS 12
+#define JC_SIZE (1u << JC_BITS)
+#define JC_NONE 0xFFFFFFFFu
 
 typedef struct Block Block;
 struct Block {
@@ -47,6 +54,8 @@ struct Block {
     Block *hash_next;
     Block *page_next[2]; /* lists of blocks per physical page */
     Block *all_prev, *all_next; /* every live block, for tb_flush */
+    uint32_t lin_pc;   /* linear PC under which the jump cache holds it */
+    uint32_t jc_slot;  /* its jump-cache slot, or JC_NONE */
     bool valid;
     uint16_t n;
     DecodedInsn insns[];
@@ -58,6 +67,7 @@ struct Translator {
     Block **page_blocks; /* BUS_NUM_PAGES list heads, per physical page */
     Block *graveyard;    /* invalidated blocks waiting to be freed */
     Block *all;          /* every live block */
+    Block *jc[JC_SIZE];  /* jump cache, by linear PC */
     Block *running;
     bool single_step;
     TbStats stats;
@@ -71,6 +81,34 @@ static inline unsigned hash_key(uint32_t phys, uint32_t cs_base, uint32_t mode)
 
 static void code_written(void *opaque, uint32_t paddr, unsigned size);
 
+static inline unsigned jc_index(uint32_t lin) { return (lin ^ (lin >> JC_BITS)) & (JC_SIZE - 1); }
+
+static void jc_clear(void *opaque)
+{
+    Translator *tb = opaque;
+    for (unsigned i = 0; i < JC_SIZE; i++)
+        if (tb->jc[i]) {
+            tb->jc[i]->jc_slot = JC_NONE;
+            tb->jc[i] = NULL;
+        }
+}
+
+static void jc_remove(Translator *tb, Block *b)
+{
+    if (b->jc_slot != JC_NONE && tb->jc[b->jc_slot] == b) tb->jc[b->jc_slot] = NULL;
+    b->jc_slot = JC_NONE;
+}
+
+static void jc_insert(Translator *tb, Block *b, uint32_t lin)
+{
+    unsigned i = jc_index(lin);
+    jc_remove(tb, b);
+    if (tb->jc[i]) tb->jc[i]->jc_slot = JC_NONE;
+    tb->jc[i] = b;
+    b->jc_slot = i;
+    b->lin_pc = lin;
+}
+
 Translator *tb_new(Cpu *cpu)
 {
     Translator *tb = calloc(1, sizeof *tb);
@@ -82,6 +120,8 @@ Translator *tb_new(Cpu *cpu)
     }
     tb->cpu = cpu;
     bus_set_code_hook(cpu->bus, code_written, tb);
+    cpu->on_tlb_flush = jc_clear;
+    cpu->hook_opaque = tb;
     return tb;
 }
 
@@ -96,6 +136,7 @@ static void free_graveyard(Translator *tb)
 
 void tb_flush(Translator *tb)
 {
+    jc_clear(tb);
     Block *b = tb->all;
     while (b) {
         Block *n = b->all_next;
@@ -126,6 +167,10 @@ void tb_free(Translator *tb)
     tb_flush(tb);
     free_graveyard(tb);
     if (tb->cpu->bus->code_write_opaque == tb) bus_set_code_hook(tb->cpu->bus, NULL, NULL);
+    if (tb->cpu->hook_opaque == tb) {
+        tb->cpu->on_tlb_flush = NULL;
+        tb->cpu->hook_opaque = NULL;
+    }
     free(tb->page_blocks);
     free(tb);
 }
@@ -136,6 +181,7 @@ void tb_set_single_step(Translator *tb, bool on) { tb->single_step = on; }
 /* Removes b from the hash chain and from both page lists; queues it. */
 static void invalidate_block(Translator *tb, Block *b)
 {
+    jc_remove(tb, b);
     Block **pp = &tb->hash[hash_key(b->phys, b->cs_base, b->mode)];
     while (*pp && *pp != b) pp = &(*pp)->hash_next;
     if (*pp) *pp = b->hash_next;
@@ -267,6 +313,8 @@ static Block *decode_block(Translator *tb, uint32_t phys, uint32_t mode)
     b->len2 = len2;
     b->phys2 = len2 ? (phys2 & ~BUS_PAGE_MASK) : 0;
     b->valid = true;
+    b->jc_slot = JC_NONE;
+    b->lin_pc = 0;
     b->n = (uint16_t)n;
     memcpy(b->insns, insns, n * sizeof(DecodedInsn));
 
@@ -297,14 +345,19 @@ static Block *decode_block(Translator *tb, uint32_t phys, uint32_t mode)
 static Block *find_block(Translator *tb)
 {
     Cpu *cpu = tb->cpu;
-    uint32_t lin = cpu->seg[S_CS].base + cpu->eip;
-    if (cpu->eip > cpu->seg[S_CS].limit) cpu_exception(cpu, EXC_GP, 0);
-    uint32_t phys = cpu_translate(cpu, lin, false, cpu->cpl == 3);
+    uint32_t cs_base = cpu->seg[S_CS].base;
+    uint32_t lin = cs_base + cpu->eip;
     uint32_t mode = cpu_mode_key(cpu);
+    if (__builtin_expect(cpu->eip > cpu->seg[S_CS].limit, 0)) cpu_exception(cpu, EXC_GP, 0);
+    Block *b = tb->jc[jc_index(lin)];
+    if (b && b->lin_pc == lin && b->cs_base == cs_base && b->mode == mode) return b;
+    uint32_t phys = cpu_translate(cpu, lin, false, cpu->cpl == 3);
     tb->stats.lookups++;
-    for (Block *b = tb->hash[hash_key(phys, cpu->seg[S_CS].base, mode)]; b; b = b->hash_next)
-        if (b->phys == phys && b->cs_base == cpu->seg[S_CS].base && b->mode == mode) return b;
-    return decode_block(tb, phys, mode);
+    for (b = tb->hash[hash_key(phys, cs_base, mode)]; b; b = b->hash_next)
+        if (b->phys == phys && b->cs_base == cs_base && b->mode == mode) break;
+    if (!b) b = decode_block(tb, phys, mode);
+    if (b) jc_insert(tb, b, lin);
+    return b;
 }
 
 /* Runs at most max instructions of b. */
@@ -355,23 +408,19 @@ CpuExit tb_exec(Translator *tb)
     }
 
     for (;;) {
-        free_graveyard(tb);
-        if (cpu->shutdown) {
+        if (__builtin_expect(tb->graveyard != NULL, 0)) free_graveyard(tb);
+        if (__builtin_expect(cpu->icount >= cpu->clock->stop_insns || cpu->shutdown, 0)) {
             cpu->jmp = saved;
-            return CPU_EXIT_SHUTDOWN;
+            return cpu->shutdown ? CPU_EXIT_SHUTDOWN : CPU_EXIT_STOP;
         }
-        if (cpu->icount >= cpu->clock->stop_insns) {
-            cpu->jmp = saved;
-            return CPU_EXIT_STOP;
-        }
-        if (cpu->nmi_pending || (cpu->intr && (cpu->eflags & F_IF))) {
+        if (__builtin_expect(cpu->nmi_pending || (cpu->intr && (cpu->eflags & F_IF)), 0)) {
             if (cpu_check_interrupts(cpu)) tb->stats.interrupts++;
         }
-        if (cpu->halted) {
+        if (__builtin_expect(cpu->halted, 0)) {
             cpu->jmp = saved;
             return CPU_EXIT_HALT;
         }
-        if (log_enabled(LOG_CPU)) cpu_dump_state(cpu, log_file());
+        if (__builtin_expect(log_mask_ & LOG_CPU, 0)) cpu_dump_state(cpu, log_file());
         bool tf = (cpu->eflags & F_TF) != 0;
         unsigned max = (cpu->inhibit_irq || tf || tb->single_step) ? 1 : TB_MAX_INSNS;
         Block *b = find_block(tb);
