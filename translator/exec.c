@@ -399,6 +399,10 @@ CpuExit tb_exec(Translator *tb)
         /* A guest fault: EIP still holds the faulting instruction. */
         tb->running = NULL;
         tb->stats.exceptions++;
+        /* Delivering an exception takes guest time like an instruction: a
+         * handler that faults again at once must not freeze the clock (the
+         * stop point and every timer would never come). */
+        cpu->icount++;
         cpu->halted = false;
         if (!cpu_deliver_exception(cpu)) {
             if (log_enabled(LOG_INT)) cpu_dump_state(cpu, log_file());
