@@ -32,6 +32,7 @@
 
 #include "devices/core/bus.h"
 #include "devices/core/clock.h"
+#include "cpu/x87.h"
 
 /* General registers, in the encoding order of the ModRM reg field. */
 enum { R_EAX, R_ECX, R_EDX, R_EBX, R_ESP, R_EBP, R_ESI, R_EDI };
@@ -184,6 +185,8 @@ struct Cpu {
     SegReg ldtr, tr;
     uint64_t tsc_offset;
     uint32_t sysenter_cs, sysenter_esp, sysenter_eip;
+    X87State fpu;
+    bool ferr;             /* the FERR# output (IRQ13 path when CR0.NE = 0) */
 
     /* --- pins and pending events --- */
     bool intr;          /* the INTR input level */
