@@ -14,6 +14,8 @@
  * lazily-flagged operations flags_cond() is checked for all 16 conditions
  * (its compare fast paths included). Fixed seed, so a failure reproduces.
  *
+ * Usage: oracle_alu [--scale N]   (also BRISK_ORACLE_SCALE=N)
+ *
  * Flags compared (the rest are documented below and in the handlers):
  *   ADD..CMP, TEST, INC, DEC, NEG, NOT, XADD, CMPXCHG, rotates,
  *   BT/BTS/BTR/BTC, BSF/BSR       all six (OF SF ZF AF PF CF)
@@ -52,6 +54,12 @@
 #include "devices/core/clock.h"
 
 #define MEM_OFF 0x1000u /* guest offset (DS base 0) of memory operands */
+
+/* Cases per form: the counts below times the scale (--scale N or
+ * BRISK_ORACLE_SCALE): 1 in CI (tens of thousands per instruction family,
+ * about 2 s), 100 or more for a long run (millions). */
+static long scale = 1;
+static inline long cases(long n) { return n * scale; }
 
 /* ------------------------------------------------------------------ */
 /* random numbers: xorshift64*, fixed seed                             */
@@ -466,7 +474,7 @@ START_TEST(test_alu)
         const AluRow *R = &alu_rows[row];
         for (int k = 0; k < 3; k++) {
             unsigned sz = size_of(k), v = k ? 1 : 0;
-            for (int i = 0; i < 6000; i++) {
+            for (int i = 0; i < cases(6000); i++) {
                 uint32_t a = operand(sz), b = operand(sz), fin = random_flags();
                 unsigned form = rnd() % 4;
                 bool mem = (form == 0 || form == 3) && rnd() % 4 == 0;
@@ -529,7 +537,7 @@ START_TEST(test_alu)
     static const HostBin test_h[3] = {h_test8, h_test16, h_test32};
     for (int k = 0; k < 3; k++) {
         unsigned sz = size_of(k), v = k ? 1 : 0;
-        for (int i = 0; i < 4000; i++) {
+        for (int i = 0; i < cases(4000); i++) {
             uint32_t a = operand(sz), b = operand(sz), fin = random_flags();
             unsigned form = rnd() % 3;
             random_regs();
@@ -572,7 +580,7 @@ START_TEST(test_unary)
     for (unsigned row = 0; row < 4; row++) {
         for (int k = 0; k < 3; k++) {
             unsigned sz = size_of(k);
-            for (int i = 0; i < 5000; i++) {
+            for (int i = 0; i < cases(5000); i++) {
                 uint32_t a = operand(sz), fin = random_flags();
                 bool mem = rnd() % 4 == 0;
                 /* INC/DEC also in the +r form (40-4F) for 16/32 bits. */
@@ -631,10 +639,10 @@ START_TEST(test_shift)
         for (int k = 0; k < 3; k++) {
             unsigned sz = size_of(k);
             /* Every count 0..255 through CL and imm8, many times; D0/D1. */
-            for (int i = 0; i < 8192; i++) {
+            for (int i = 0; i < cases(8192); i++) {
                 uint32_t a = operand(sz), fin = random_flags();
                 unsigned form = rnd() % 4; /* 0: by 1, 1: imm8, 2-3: CL */
-                uint32_t count = form == 0 ? 1 : (i < 4096 ? (uint32_t)(i & 31) : rnd() & 0xFF);
+                uint32_t count = form == 0 ? 1 : (i < cases(4096) ? (uint32_t)(i & 31) : rnd() & 0xFF);
                 bool mem = rnd() % 4 == 0;
                 random_regs();
                 unsigned dst = pick_reg(alias_mask(R_ECX, 4) | (sz > 1 ? (1u << 5) : 0));
@@ -686,9 +694,9 @@ START_TEST(test_double_shift)
     for (int right = 0; right < 2; right++) {
         for (int k = 0; k < 2; k++) {
             unsigned sz = k ? 4 : 2;
-            for (int i = 0; i < 16384; i++) {
+            for (int i = 0; i < cases(16384); i++) {
                 uint32_t a = operand(sz), b = operand(sz), fin = random_flags();
-                uint32_t count = i < 8192 ? (uint32_t)(i & 31) : rnd() & 0xFF;
+                uint32_t count = i < cases(8192) ? (uint32_t)(i & 31) : rnd() & 0xFF;
                 bool by_cl = rnd() % 2, mem = rnd() % 4 == 0;
                 random_regs();
                 unsigned dst = pick_reg(alias_mask(R_ECX, 4));
@@ -769,7 +777,7 @@ START_TEST(test_muldiv)
     for (int op = 0; op < 4; op++) {
         for (int k = 0; k < 3; k++) {
             unsigned sz = size_of(k);
-            for (int i = 0; i < 8000; i++) {
+            for (int i = 0; i < cases(8000); i++) {
                 uint32_t eax = rnd(), edx = rnd(), s = operand(sz), fin = random_flags();
                 if (op >= 2) {
                     /* Make most divisions legal: a high half below the
@@ -860,7 +868,7 @@ START_TEST(test_imul_forms)
 {
     for (int k = 0; k < 2; k++) {
         unsigned sz = k ? 4 : 2;
-        for (int i = 0; i < 20000; i++) {
+        for (int i = 0; i < cases(20000); i++) {
             uint32_t a = operand(sz), b = operand(sz), fin = random_flags();
             unsigned form = rnd() % 3; /* 0: 0F AF, 1: 69 iz, 2: 6B ib */
             bool mem = rnd() % 4 == 0;
@@ -917,7 +925,7 @@ START_TEST(test_bits)
     for (int op = 0; op < 4; op++) {
         for (int k = 0; k < 2; k++) {
             unsigned sz = k ? 4 : 2;
-            for (int i = 0; i < 8000; i++) {
+            for (int i = 0; i < cases(8000); i++) {
                 uint32_t a = operand(sz), off = rnd() & size_mask(sz), fin = random_flags();
                 bool imm = rnd() % 2;
                 /* A memory operand only with the imm form here (the register
@@ -956,7 +964,7 @@ START_TEST(test_bits)
     for (int op = 0; op < 2; op++) {
         for (int k = 0; k < 2; k++) {
             unsigned sz = k ? 4 : 2;
-            for (int i = 0; i < 8000; i++) {
+            for (int i = 0; i < cases(8000); i++) {
                 uint32_t s = rnd() % 8 ? operand(sz) >> (rnd() % (8 * sz)) : 0;
                 uint32_t fin = random_flags();
                 bool mem = rnd() % 4 == 0;
@@ -1040,7 +1048,7 @@ START_TEST(test_xadd_cmpxchg)
         unsigned sz = size_of(k);
         InsnFn fx = k ? op_xadd_EvGv : op_xadd_EbGb;
         InsnFn fc = k ? op_cmpxchg_EvGv : op_cmpxchg_EbGb;
-        for (int i = 0; i < 8000; i++) {
+        for (int i = 0; i < cases(8000); i++) {
             uint32_t a = operand(sz), b = operand(sz), fin = random_flags();
             bool mem = rnd() % 4 == 0;
             random_regs();
@@ -1130,7 +1138,7 @@ END_TEST
 
 START_TEST(test_misc)
 {
-    for (int i = 0; i < 20000; i++) {
+    for (int i = 0; i < cases(20000); i++) {
         uint32_t fin = random_flags(), cc = rnd() & 15;
         /* The host evaluates the condition with SETcc. */
         uint64_t f = fin | 2;
@@ -1170,7 +1178,7 @@ START_TEST(test_misc)
     }
 
     /* LAHF / SAHF against the host. */
-    for (int i = 0; i < 2000; i++) {
+    for (int i = 0; i < cases(2000); i++) {
         uint32_t fin = random_flags(), ah_in = rnd() & 0xFF;
         uint64_t f = fin | 2;
         uint32_t hax = ah_in << 8;
@@ -1190,7 +1198,7 @@ START_TEST(test_misc)
     }
 
     /* CBW/CWDE, CWD/CDQ, MOVZX/MOVSX, BSWAP against the host. */
-    for (int i = 0; i < 5000; i++) {
+    for (int i = 0; i < cases(5000); i++) {
         uint32_t v = rnd(), w = rnd();
         uint32_t h;
         DecodedInsn d;
@@ -1270,7 +1278,7 @@ START_TEST(test_misc)
     }
 
     /* CLC STC CMC keep the other flags; CLD/STD; SALC (not in 64-bit mode). */
-    for (int i = 0; i < 500; i++) {
+    for (int i = 0; i < cases(500); i++) {
         uint32_t fin = random_flags();
         DecodedInsn d = insn(0xF8, 2, 0, 0, 0);
         set_flags(fin);
@@ -1387,7 +1395,7 @@ static Suite *alu_suite(void)
     Suite *s = suite_create("alu_oracle");
     TCase *tc = tcase_create("host");
     tcase_add_checked_fixture(tc, setup, teardown);
-    tcase_set_timeout(tc, 60);
+    tcase_set_timeout(tc, 60.0 * (double)scale);
     tcase_add_test(tc, test_alu);
     tcase_add_test(tc, test_unary);
     tcase_add_test(tc, test_shift);
@@ -1403,9 +1411,24 @@ static Suite *alu_suite(void)
     return s;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    const char *env = getenv("BRISK_ORACLE_SCALE");
+    if (env) scale = strtol(env, NULL, 10);
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--scale") == 0 && i + 1 < argc) {
+            scale = strtol(argv[++i], NULL, 10);
+        } else {
+            fprintf(stderr, "usage: %s [--scale N]\n", argv[0]);
+            return 2;
+        }
+    }
+    if (scale < 1) {
+        fprintf(stderr, "%s: the scale must be a positive number\n", argv[0]);
+        return 2;
+    }
     SRunner *sr = srunner_create(alu_suite());
+
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);
