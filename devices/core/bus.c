@@ -45,8 +45,19 @@ static void notify_remap(Bus *bus)
 /* Rebuilds the entries of the pages [first, last] from the region list:
  * the enabled region with the highest priority wins; among equals, the one
  * added last. */
+/* Decoded code on a page whose mapping changes is stale: the remap counts
+ * as a write to the whole page, so the translator drops those blocks. */
+static void remap_code_pages(Bus *bus, uint32_t first, uint32_t last)
+{
+    if (!bus->code_write) return;
+    for (uint64_t p = first; p <= last; p++)
+        if (bus->page_flags[p] & PAGE_CODE)
+            bus->code_write(bus->code_write_opaque, (uint32_t)(p << BUS_PAGE_BITS), BUS_PAGE_SIZE);
+}
+
 static void rebuild_pages(Bus *bus, uint32_t first, uint32_t last)
 {
+    remap_code_pages(bus, first, last);
     for (uint64_t p = first; p <= last; p++) {
         bus->pages[p].host = NULL;
         bus->pages[p].mr = NULL;
