@@ -88,6 +88,20 @@ Fx80 sf_prem(Fx80 a, Fx80 b, bool ieee, unsigned *q, bool *incomplete, SfStatus 
  * (only SNaN raises IE); otherwise any NaN raises IE. Denormals raise DE. */
 int sf_compare(Fx80 a, Fx80 b, bool quiet, SfStatus *st);
 
+/* Arithmetic and compares with a 32/64-bit real memory operand m (its raw
+ * bits; dbl: 64-bit) and x = ST(0): FADD/FMUL/FSUB/FSUBR/FDIV/FDIVR and
+ * FCOM/FCOMP m32fp/m64fp. The x87 does not load m first: m takes part with
+ * its own class, so an SNaN in memory is still signaling for the NaN rules
+ * (an SNaN m and a QNaN x give x) and a single or double denormal raises
+ * DE only where a denormal operand would (not beside a NaN, not when
+ * divided by zero). Composing sf_from_f32/f64 with sf_add etc. differs from
+ * the x87 in exactly those cases. op numbers as ModRM.reg of D8/DC. */
+enum { SF_OP_ADD = 0, SF_OP_MUL = 1, SF_OP_SUB = 4, SF_OP_SUBR = 5, SF_OP_DIV = 6, SF_OP_DIVR = 7 };
+/* x op m; SUBR and DIVR compute m - x and m / x. */
+Fx80 sf_arith_mem(unsigned op, Fx80 x, uint64_t m, bool dbl, SfStatus *st);
+/* FCOM/FCOMP: as sf_compare(x, m, false). */
+int sf_compare_mem(Fx80 x, uint64_t m, bool dbl, SfStatus *st);
+
 /* Conversions. Loads are exact except that 32/64-bit SNaNs raise IE and
  * become QNaNs, and denormal sources raise DE. */
 Fx80 sf_from_i64(int64_t v);
