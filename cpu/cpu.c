@@ -4,12 +4,23 @@
  *
  * SDM Vol. 3: section 9.1 (processor state after reset, Table 9-1),
  * chapter 6 (interrupt and exception handling: classes, double fault
- * conditions in Table 6-5, real-address-mode delivery in section 20.1.4).
+ * conditions in Table 6-5, error codes in 6.13, protected-mode delivery
+ * through interrupt, trap and task gates in 6.10-6.12), 20.1.4
+ * (real-address-mode delivery), 20.3 (interrupts in virtual-8086 mode);
+ * Vol. 2 "INT n/INTO/INT3/INT1" (the order of the checks and their error
+ * codes). Segment loads follow cpu/seg.c.
  *
- * Known deviations (docs/cpu.md): protected-mode descriptor loads and
- * protected-mode interrupt delivery belong to the protected-mode work and
- * are reported as unimplemented (the machine stops with a clear message)
- * rather than guessed.
+ * CPL is the DPL of the SS cache in protected mode (SS is always loaded
+ * with DPL = CPL), 3 in virtual-8086 mode and 0 in real mode: unlike
+ * CS.RPL it is right straight after CR0.PE is set, whatever the real-mode
+ * CS value was. An unusable SS (only in the middle of a task switch) falls
+ * back to CS.RPL.
+ *
+ * Known deviations:
+ * - Faults do not set RF in the pushed EFLAGS image (no instruction
+ *   breakpoints exist yet for it to matter).
+ * - A fault while delivering a hardware interrupt loses that interrupt
+ *   (it was acknowledged at the PIC); the fault itself is delivered.
  */
 #include "cpu/cpu.h"
 
@@ -17,15 +28,26 @@
 #include <string.h>
 
 #include "cpu/flags.h"
+#include "cpu/fpu.h"
 #include "cpu/mem.h"
+#include "cpu/seg.h"
+#include "cpu/task.h"
 #include "devices/core/log.h"
 
 uint32_t cpu_feature_edx(void)
 {
     /* Only what this build implements: TSC, MSR (RDMSR/WRMSR), CX8
-     * (CMPXCHG8B), CMOV. FPU, VME, DE, PSE, SEP, PGE, MMX, FXSR follow with
-     * the x87 and protected-mode work. */
-    return (1u << 4) | (1u << 5) | (1u << 8) | (1u << 15);
+     * (CMPXCHG8B), CMOV; the protected-mode and x87 bits below. PSE, PGE
+     * follow with the paging work. */
+    uint32_t f = (1u << 4) | (1u << 5) | (1u << 8) | (1u << 15);
+    /* VME (CR4.VME and CR4.PVI), DE (CR4.DE: DR4/DR5 are #UD instead of
+     * aliases of DR6/DR7), SEP (SYSENTER/SYSEXIT; a family 6 model 5 CPU
+     * has working ones, unlike models below 3 with stepping below 3). */
+    f |= (1u << 1) | (1u << 2) | (1u << 11);
+    /* FPU (the x87, cpu/ops_fpu.c), MMX (cpu/ops_mmx.c), FXSR (FXSAVE and
+     * FXRSTOR, as a Pentium II model 5 has them). */
+    f |= (1u << 0) | (1u << 23) | (1u << 24);
+    return f;
 }
 
 Cpu *cpu_new(Bus *bus, Clock *clock)
@@ -83,6 +105,7 @@ void cpu_reset(Cpu *cpu)
     cpu->dr[7] = 0x00000400u;
     cpu->tsc_offset = 0;
     cpu->sysenter_cs = cpu->sysenter_esp = cpu->sysenter_eip = 0;
+    fpu_reset(cpu); /* x87: CW 0040h, TW 5555h, +0.0 everywhere (Table 9-1) */
     cpu->nmi_pending = false;
     cpu->halted = false;
     cpu->inhibit_irq = false;
@@ -130,33 +153,31 @@ void cpu_update_mode(Cpu *cpu)
         cpu->cpl = 0;
     else if (cpu->eflags & F_VM)
         cpu->cpl = 3;
+    else if (cpu->seg[S_SS].attr & SEG_P)
+        cpu->cpl = (uint8_t)seg_dpl(&cpu->seg[S_SS]);
     else
         cpu->cpl = cpu->seg[S_CS].sel & 3;
 }
 
 void cpu_load_seg(Cpu *cpu, int seg, uint16_t sel)
 {
-    SegReg *s = &cpu->seg[seg];
     if (!(cpu->cr[0] & CR0_PE)) {
         /* Real mode: only the selector and base change; the hidden limit and
          * attributes stay as they were (SDM Vol. 3 section 20.1.1), which
          * is what makes "unreal mode" work. */
-        s->sel = sel;
-        s->base = (uint32_t)sel << 4;
+        seg_load_real(cpu, seg, sel, false);
         return;
     }
     if (cpu->eflags & F_VM) {
-        s->sel = sel;
-        s->base = (uint32_t)sel << 4;
-        s->limit = 0xFFFF;
-        s->attr = (uint16_t)(SEG_P | SEG_S | SEG_RW | SEG_A | (3u << SEG_DPL_SHIFT) |
-                             (seg == S_CS ? SEG_CODE : 0));
+        seg_load_real(cpu, seg, sel, true);
         if (seg == S_CS || seg == S_SS) cpu_update_mode(cpu);
         return;
     }
-    /* Protected-mode descriptor loads arrive with the protected-mode work. */
-    log_once(LOG_UNIMP, 0x500000000ull, "protected-mode segment load not implemented\n");
-    cpu_exception(cpu, EXC_GP, sel & 0xFFFC);
+    /* Protected mode: MOV, POP, LDS... to a data register or SS; CS only
+     * reaches here from a task-switch-like load (the far transfers check
+     * their targets themselves), checked against its own RPL. */
+    seg_load_checked(cpu, seg, sel, seg == S_CS ? SEL_RPL(sel) : cpu->cpl, EXC_GP);
+    if (seg == S_CS || seg == S_SS) cpu_update_mode(cpu);
 }
 
 uint32_t cpu_get_eflags(Cpu *cpu)
@@ -205,6 +226,11 @@ bool cpu_deliver_exception(Cpu *cpu)
     bool has_err = cpu->exc_has_error;
     int prev = cpu->exc_nesting;
     cpu->exc_vector = -1;
+    /* The event is delivered at the privilege the committed segment caches
+     * say: recompute the mode bits from them, so that nothing a faulting
+     * transfer did on its way (it commits only once nothing can fault, but
+     * a task switch faults after its commit) can leave them stale. */
+    cpu_update_mode(cpu);
     if (prev == EXC_DF) {
         /* A fault while delivering a double fault: shutdown (SDM 6.15,
          * interrupt 8). */
@@ -228,18 +254,123 @@ bool cpu_deliver_exception(Cpu *cpu)
     return !cpu->shutdown;
 }
 
-void cpu_interrupt(Cpu *cpu, int vector, bool soft, bool has_error, uint32_t error)
+/* How an event reaches the IDT: it decides the return address (the
+ * faulting instruction or the next one), the gate DPL check (software
+ * interrupts only) and the EXT bit of the error codes raised while
+ * delivering it (set for everything but INT n, INT3 and INTO: SDM 6.13). */
+typedef enum {
+    EV_HW,    /* exceptions, NMI, INTR, the single-step trap */
+    EV_SOFT,  /* INT n, INT3, INTO */
+    EV_ICEBP, /* INT1: returns past itself, but no DPL check and EXT = 1 */
+} EventKind;
+
+/* Protected-mode and virtual-8086-mode delivery through the IDT (SDM Vol.
+ * 3 6.10-6.12; Vol. 2 INT n, Operation: PROTECTED-MODE, TRAP-OR-INTERRUPT-
+ * GATE, INTER-PRIVILEGE-LEVEL-INTERRUPT, INTERRUPT-FROM-VIRTUAL-8086-MODE,
+ * INTRA-PRIVILEGE-LEVEL-INTERRUPT). Every check and every push happens
+ * before any register changes, so a fault during delivery leaves the
+ * interrupted state intact for the next (double fault) delivery. */
+static void interrupt_pm(Cpu *cpu, int vector, EventKind kind, bool has_error, uint32_t error)
 {
-    (void)has_error;
-    (void)error;
-    if (cpu->cr[0] & CR0_PE) {
-        log_once(LOG_UNIMP, 0x500000001ull, "protected-mode interrupt delivery not implemented\n");
-        fprintf(stderr, "brisk: protected-mode interrupts are not implemented yet (vector %d)\n",
-                vector);
-        cpu->shutdown = true;
+    uint32_t ext = kind == EV_SOFT ? 0 : 1;
+    uint32_t gate_err = (uint32_t)vector * 8 + 2 + ext;
+    if ((uint32_t)vector * 8 + 7 > cpu->idtr.limit) cpu_exception(cpu, EXC_GP, gate_err);
+    SegDesc gate;
+    uint32_t at = cpu->idtr.base + (uint32_t)vector * 8;
+    gate.lo = seg_sys_read(cpu, at, 4);
+    gate.hi = seg_sys_read(cpu, at + 4, 4);
+    unsigned type = seg_desc_type(&gate);
+    if (seg_desc_s(&gate) || (type != DESC_TASK && (type & 7) != 6 && (type & 7) != 7))
+        cpu_exception(cpu, EXC_GP, gate_err);
+    if (kind == EV_SOFT && seg_desc_dpl(&gate) < cpu->cpl)
+        cpu_exception(cpu, EXC_GP, (uint32_t)vector * 8 + 2);
+    if (!seg_desc_present(&gate)) cpu_exception(cpu, EXC_NP, gate_err);
+
+    uint32_t ret = kind == EV_HW ? cpu->eip : cpu->next_eip;
+    if (type == DESC_TASK) {
+        /* The old task's saved EIP is next_eip (cpu/task.c): for a fault
+         * or an interrupt that is the interrupted instruction itself. */
+        cpu->next_eip = ret;
+        cpu_task_switch(cpu, seg_gate_sel(&gate), TASK_INT, has_error, error);
+        cpu->halted = false;
         cpu->stop_block = true;
+        if (log_enabled(LOG_INT))
+            log_printf("INT %02x -> task %04x\n", vector, seg_gate_sel(&gate));
         return;
     }
+
+    /* Interrupt or trap gate: the target code segment. */
+    uint16_t sel = seg_gate_sel(&gate);
+    if (SEL_IS_NULL(sel)) cpu_exception(cpu, EXC_GP, ext);
+    SegDesc cd;
+    seg_fetch_desc(cpu, sel, &cd, EXC_GP, ext);
+    uint32_t cerr = SEL_ERR(sel) | ext;
+    unsigned dpl = seg_desc_dpl(&cd);
+    if (!seg_desc_is_code(&cd) || dpl > cpu->cpl) cpu_exception(cpu, EXC_GP, cerr);
+    if (!seg_desc_present(&cd)) cpu_exception(cpu, EXC_NP, cerr);
+
+    bool v86 = (cpu->eflags & F_VM) != 0;
+    unsigned gsz = seg_gate_size(&gate);
+    uint32_t off = seg_gate_offset(&gate);
+    uint32_t fl = cpu_get_eflags(cpu);
+    bool inner = !seg_desc_conforming(&cd) && dpl < cpu->cpl;
+    SegStack st;
+    SegDesc ssd;
+    uint16_t ss_sel = 0;
+    unsigned new_cpl = cpu->cpl;
+    if (inner) {
+        /* From virtual-8086 mode only a ring-0 handler will do. */
+        if (v86 && dpl != 0) cpu_exception(cpu, EXC_GP, cerr);
+        seg_inner_stack(cpu, dpl, &st, &ss_sel, &ssd, ext);
+        if (v86) {
+            seg_stack_push(cpu, &st, cpu->seg[S_GS].sel, gsz);
+            seg_stack_push(cpu, &st, cpu->seg[S_FS].sel, gsz);
+            seg_stack_push(cpu, &st, cpu->seg[S_DS].sel, gsz);
+            seg_stack_push(cpu, &st, cpu->seg[S_ES].sel, gsz);
+        }
+        seg_stack_push(cpu, &st, cpu->seg[S_SS].sel, gsz);
+        seg_stack_push(cpu, &st, cpu->regs[R_ESP], gsz);
+        new_cpl = dpl;
+    } else {
+        if (v86 || (!seg_desc_conforming(&cd) && dpl != cpu->cpl))
+            cpu_exception(cpu, EXC_GP, cerr);
+        seg_stack_current(cpu, &st, ext);
+    }
+    seg_stack_push(cpu, &st, fl, gsz);
+    seg_stack_push(cpu, &st, cpu->seg[S_CS].sel, gsz);
+    seg_stack_push(cpu, &st, ret, gsz);
+    if (has_error) seg_stack_push(cpu, &st, error, gsz);
+    if (off > seg_desc_limit(&cd)) cpu_exception(cpu, EXC_GP, 0);
+
+    /* Commit. */
+    seg_set_accessed(cpu, sel, &cd);
+    if (inner) {
+        seg_set_accessed(cpu, ss_sel, &ssd);
+        seg_cache_load(&cpu->seg[S_SS], ss_sel, &ssd);
+    }
+    cpu->regs[R_ESP] = st.sp;
+    if (v86) {
+        /* The handler must not run with real-mode style selectors. */
+        seg_cache_null(&cpu->seg[S_ES], 0);
+        seg_cache_null(&cpu->seg[S_DS], 0);
+        seg_cache_null(&cpu->seg[S_FS], 0);
+        seg_cache_null(&cpu->seg[S_GS], 0);
+    }
+    seg_cache_load(&cpu->seg[S_CS], (uint16_t)((sel & 0xFFFC) | new_cpl), &cd);
+    cpu->eflags &= ~(F_TF | F_VM | F_RF | F_NT);
+    if (!(type & 1)) cpu->eflags &= ~F_IF; /* interrupt gate (trap gates keep IF) */
+    cpu->eip = off;
+    cpu->next_eip = off;
+    cpu_update_mode(cpu);
+    cpu->halted = false;
+    cpu->stop_block = true;
+    if (log_enabled(LOG_INT) && (kind != EV_HW || vector >= 32))
+        log_printf("%s %02x -> %04x:%08x\n", kind == EV_HW ? "IRQ" : "INT", vector,
+                   cpu->seg[S_CS].sel, off);
+}
+
+static void interrupt_real(Cpu *cpu, int vector, bool soft)
+{
     /* Real-address mode (SDM Vol. 3 section 20.1.4). */
     uint32_t entry = (uint32_t)vector * 4;
     if (entry + 3 > cpu->idtr.limit) cpu_exception(cpu, EXC_GP, 0);
@@ -257,6 +388,22 @@ void cpu_interrupt(Cpu *cpu, int vector, bool soft, bool has_error, uint32_t err
     cpu->stop_block = true;
     if (log_enabled(LOG_INT) && (soft || vector >= 32))
         log_printf("%s %02x -> %04x:%04x\n", soft ? "INT" : "IRQ", vector, vec >> 16, vec & 0xFFFF);
+}
+
+void cpu_interrupt(Cpu *cpu, int vector, bool soft, bool has_error, uint32_t error)
+{
+    if (!(cpu->cr[0] & CR0_PE))
+        interrupt_real(cpu, vector, soft);
+    else
+        interrupt_pm(cpu, vector, soft ? EV_SOFT : EV_HW, has_error, error);
+}
+
+void cpu_interrupt_icebp(Cpu *cpu)
+{
+    if (!(cpu->cr[0] & CR0_PE))
+        interrupt_real(cpu, EXC_DB, true);
+    else
+        interrupt_pm(cpu, EXC_DB, EV_ICEBP, false, 0);
 }
 
 bool cpu_check_interrupts(Cpu *cpu)
@@ -279,14 +426,7 @@ bool cpu_check_interrupts(Cpu *cpu)
     return false;
 }
 
-void cpu_tlb_flush(Cpu *cpu)
-{
-    for (unsigned i = 0; i < TLB_SIZE; i++) {
-        cpu->tlb[i].tag_read = TLB_INVALID;
-        cpu->tlb[i].tag_write = TLB_INVALID;
-    }
-    if (cpu->on_tlb_flush) cpu->on_tlb_flush(cpu->hook_opaque);
-}
+/* cpu_tlb_flush, cpu_tlb_flush_nonglobal, cpu_tlb_flush_page: cpu/mmu.c. */
 
 void cpu_bus_remapped(void *opaque)
 {
@@ -306,8 +446,12 @@ void cpu_set_cr0(Cpu *cpu, uint32_t val)
 
 void cpu_set_cr3(Cpu *cpu, uint32_t val)
 {
+    /* SDM Vol. 3 4.10.4.1: MOV CR3 invalidates all but global pages (with
+     * CR4.PGE clear no entry is global). The code at the next EIP may now
+     * come from elsewhere: leave the block. */
     cpu->cr[3] = val;
-    cpu_tlb_flush(cpu);
+    cpu_tlb_flush_nonglobal(cpu);
+    cpu->stop_block = true;
 }
 
 void cpu_set_cr4(Cpu *cpu, uint32_t val)

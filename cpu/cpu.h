@@ -136,9 +136,16 @@ typedef struct DtReg {
     uint16_t limit;
 } DtReg;
 
-/* Soft TLB: guest linear page -> host pointer. A hit needs the tag to equal
- * the page address; TLB_INVALID never equals a page address. */
-#define TLB_BITS 8
+/* Soft TLB (cpu/mmu.c): guest linear page -> host pointer, one
+ * direct-mapped set per privilege: set 0 for supervisor accesses (CPL 0-2
+ * and the CPU's own system accesses), set 1 for user accesses (CPL 3), so
+ * an access can never use an entry whose rights were checked for the other
+ * privilege. A hit needs the tag to equal the page address; TLB_INVALID
+ * never equals one. tag_read is set when the page may be read at that
+ * privilege and is plain RAM/ROM; tag_write only when it may also be
+ * written, its dirty bit is already set (the first write takes the slow
+ * path, which sets it) and it is RAM that holds no decoded code. */
+#define TLB_BITS 10
 #define TLB_SIZE (1u << TLB_BITS)
 #define TLB_INVALID 0xFFFFFFFFu
 typedef struct TlbEntry {
@@ -146,6 +153,18 @@ typedef struct TlbEntry {
     uint32_t tag_write;
     uintptr_t addend; /* host address = addend + linear address */
 } TlbEntry;
+/* The translation behind each TlbEntry (also for MMIO pages, which have no
+ * fast entry): what the slow paths and instruction fetch use to skip the
+ * page walk. phys holds the physical page and TLBX_* bits. */
+enum {
+    TLBX_WRITE = 1u << 0,  /* a write at this privilege needs no walk */
+    TLBX_GLOBAL = 1u << 1, /* a global page (kept by MOV CR3) */
+    TLBX_LARGE = 1u << 2,  /* part of a 4 MiB page (INVLPG drops all of it) */
+};
+typedef struct TlbXlat {
+    uint32_t tag;  /* linear page, or TLB_INVALID */
+    uint32_t phys; /* physical page | TLBX_* */
+} TlbXlat;
 
 /* Exit reasons of the execution loop. */
 typedef enum {
@@ -176,7 +195,10 @@ struct Cpu {
     bool stack32; /* SS.B: ESP (not SP) is the stack pointer */
     bool stop_block; /* leave the current block after this instruction */
     uint8_t cpl;
-    TlbEntry tlb[TLB_SIZE];
+    union {
+        TlbEntry tlb[TLB_SIZE];          /* the supervisor set, tlb_set[0] */
+        TlbEntry tlb_set[2][TLB_SIZE];   /* [0] supervisor, [1] user (CPL 3) */
+    };
 
     /* --- system state --- */
     uint32_t cr[5];
@@ -185,8 +207,15 @@ struct Cpu {
     SegReg ldtr, tr;
     uint64_t tsc_offset;
     uint32_t sysenter_cs, sysenter_esp, sysenter_eip;
+    TlbXlat tlb_xlat[2][TLB_SIZE]; /* beside tlb_set: the translations */
+    bool tlb_has_global;   /* some entry is TLBX_GLOBAL (MOV CR3 must scan) */
+    bool tlb_has_large;    /* some entry is TLBX_LARGE (INVLPG must scan) */
     X87State fpu;
     bool ferr;             /* the FERR# output (IRQ13 path when CR0.NE = 0) */
+    /* Called with the new level whenever FERR# changes (cpu/fpu.c); the
+     * machine wires it to IRQ13. NULL: FERR# goes nowhere. */
+    void (*on_ferr)(void *opaque, bool level);
+    void *ferr_opaque;
 
     /* --- pins and pending events --- */
     bool intr;          /* the INTR input level */
@@ -255,8 +284,15 @@ void cpu_set_cr0(Cpu *cpu, uint32_t val);
 void cpu_set_cr3(Cpu *cpu, uint32_t val);
 void cpu_set_cr4(Cpu *cpu, uint32_t val);
 
-/* The soft TLB. */
+/* The soft TLB (SDM Vol. 3 4.10.4). Each flush also calls on_tlb_flush.
+ * cpu_tlb_flush: every entry, global ones too (CR0.PG/WP/PE, CR4.PGE/PSE,
+ * remaps). cpu_tlb_flush_nonglobal: all but global pages (MOV CR3, a task
+ * switch that loads CR3: both through cpu_set_cr3). cpu_tlb_flush_page:
+ * every entry for the page holding lin, global or not, and the whole 4 MiB
+ * page if lin lies in one (INVLPG). */
 void cpu_tlb_flush(Cpu *cpu);
+void cpu_tlb_flush_nonglobal(Cpu *cpu);
+void cpu_tlb_flush_page(Cpu *cpu, uint32_t lin);
 /* Bus remap hook: flushes the TLB and picks up the A20 mask. */
 void cpu_bus_remapped(void *cpu);
 

@@ -22,9 +22,10 @@
  *   later; the 8086 pushed the decremented value).
  * - POP into a memory operand addressed through ESP uses ESP after the pop.
  *
- * Known deviations: none in real mode. Virtual-8086 mode is handled for
- * the IOPL-sensitive PUSHF/POPF without VME (CR4.VME arrives with the
- * protected-mode work).
+ * PUSHF/POPF follow the protected-mode and virtual-8086 rules as well,
+ * CR4.VME (the virtual interrupt flag) included.
+ *
+ * Known deviations: none.
  */
 #include "cpu/ops.h"
 
@@ -170,19 +171,32 @@ void op_popa(Cpu *cpu, const DecodedInsn *d)
     cpu_set_sp(cpu, sp);
 }
 
-/* --- PUSHF/POPF ------------------------------------------------------------ */
+/* --- PUSHF/POPF ------------------------------------------------------------
+ * IOPL sensitivity (SDM Vol. 2 PUSHF, POPF; Vol. 3 20.2.7 "Sensitive
+ * Instructions" and 20.3 for CR4.VME): in real and protected mode they
+ * never fault; in virtual-8086 mode with IOPL < 3 they are #GP(0), except
+ * with CR4.VME and a 16-bit operand size, where the virtual interrupt flag
+ * VIF stands in for IF (the 32-bit forms still fault). */
 
-/* In virtual-8086 mode with IOPL < 3 PUSHF/POPF are #GP(0) (no VME yet). */
-static inline void v86_iopl_check(Cpu *cpu)
+/* True when the VME forms apply; raises #GP(0) when the instruction must
+ * trap to the virtual-8086 monitor. */
+static inline bool v86_flags_vme(Cpu *cpu, const DecodedInsn *d)
 {
-    if ((cpu->eflags & F_VM) && (cpu->eflags & F_IOPL) != F_IOPL) cpu_exception(cpu, EXC_GP, 0);
+    if (!(cpu->eflags & F_VM) || (cpu->eflags & F_IOPL) == F_IOPL) return false;
+    if (!(cpu->cr[4] & CR4_VME) || (d->pfx & PFX_OP32)) cpu_exception(cpu, EXC_GP, 0);
+    return true;
 }
 
-/* PUSHFD stores EFLAGS with VM and RF cleared. */
+/* PUSHFD stores EFLAGS with VM and RF cleared. The VME form stores FLAGS
+ * with VIF in the IF position and IOPL reading 3. */
 void op_pushf(Cpu *cpu, const DecodedInsn *d)
 {
-    v86_iopl_check(cpu);
     uint32_t fl = cpu_get_eflags(cpu);
+    if (v86_flags_vme(cpu, d)) {
+        fl = (fl & ~F_IF) | F_IOPL | ((fl & F_VIF) ? F_IF : 0);
+        cpu_push16(cpu, (uint16_t)fl);
+        return;
+    }
     if (d->pfx & PFX_OP32)
         cpu_push32(cpu, fl & ~(F_VM | F_RF));
     else
@@ -191,15 +205,25 @@ void op_pushf(Cpu *cpu, const DecodedInsn *d)
 
 /* POPF (SDM POPF, Operation):
  * - CF PF AF ZF SF TF DF OF NT always change;
- * - IOPL only at CPL 0 (real mode is CPL 0);
- * - IF only when CPL <= IOPL;
+ * - IOPL only at CPL 0 (real mode is CPL 0; virtual-8086 mode is CPL 3);
+ * - IF only when CPL <= IOPL (else it keeps its value, without a fault);
  * - with a 32-bit operand size also AC and ID change and RF is cleared
  *   (left alone in virtual-8086 mode); VM, VIP, VIF never change;
  *   reserved bits keep their fixed values.
+ * The VME form (virtual-8086 mode, IOPL < 3, 16-bit): the popped IF goes
+ * to VIF and IF and IOPL stay; popping IF = 1 while VIP is set, or TF = 1,
+ * is #GP(0) so that the monitor can deliver the pending interrupt or the
+ * trace.
  * Setting IF with POPF does not create an interrupt shadow (unlike STI). */
 void op_popf(Cpu *cpu, const DecodedInsn *d)
 {
-    v86_iopl_check(cpu);
+    if (v86_flags_vme(cpu, d)) {
+        uint32_t val = cpu_rd(cpu, S_SS, cpu_sp(cpu), 2);
+        if (((val & F_IF) && (cpu->eflags & F_VIP)) || (val & F_TF)) cpu_exception(cpu, EXC_GP, 0);
+        cpu_set_sp(cpu, cpu_sp_add(cpu, 2));
+        cpu_set_eflags(cpu, val | ((val & F_IF) ? F_VIF : 0), F_ARITH | F_TF | F_DF | F_NT | F_VIF);
+        return;
+    }
     unsigned sz = op_size(d);
     uint32_t val = cpu_rd(cpu, S_SS, cpu_sp(cpu), sz);
     uint32_t mask = F_ARITH | F_TF | F_DF | F_NT;

@@ -2,7 +2,10 @@
  * x87.h - the x87 FPU state of a P6 (SDM Vol. 1 section 8.1): eight 80-bit
  * registers used as a stack (and aliased by the MMX registers), control,
  * status and tag words, last instruction and operand pointers, opcode.
- * The instructions are in cpu/ops_fpu.c, the arithmetic in cpu/softfloat.c.
+ * The instructions are in cpu/ops_fpu.c and cpu/ops_mmx.c, the arithmetic
+ * in cpu/softfloat.c, the helpers and invariants (tags derived from the
+ * contents, ES/B recomputed from the flags and masks) in cpu/fpu.h; the
+ * representation and what differs from a P6 in docs/fpu.md.
  */
 #ifndef BRISK_X87_H
 #define BRISK_X87_H

@@ -241,8 +241,12 @@ static void log_block(Cpu *cpu, const Block *b, uint32_t eip)
     for (unsigned i = 0; i < b->n; i++) {
         uint8_t buf[16];
         uint32_t lin = cpu->seg[S_CS].base + a;
-        for (unsigned k = 0; k < b->insns[i].len; k++)
-            buf[k] = (uint8_t)bus_read(cpu->bus, cpu_translate(cpu, lin + k, false, false), 1);
+        for (unsigned k = 0; k < b->insns[i].len; k++) {
+            /* A view only: no fault, no accessed flag. */
+            uint32_t pa;
+            buf[k] = cpu_translate_debug(cpu, lin + k, &pa) ? (uint8_t)bus_read(cpu->bus, pa, 1)
+                                                            : 0xFF;
+        }
         char text[96];
         disasm_one(buf, b->insns[i].len, a, cpu->code32, text, sizeof text);
         log_printf("  %08x  %s\n", a, text);
@@ -277,7 +281,13 @@ static Block *decode_block(Translator *tb, uint32_t phys, uint32_t mode)
             /* The instruction continues on the next page. */
             uint32_t lin_next = cs->base + eip + (uint32_t)in_page;
             if (n > 0) break;
-            phys2 = cpu_translate(cpu, lin_next, false, cpu->cpl == 3);
+            /* Segmentation comes before paging: if the next page starts past
+             * the CS limit the instruction cannot fit (#GP), whatever the
+             * page would say. Else a fault on the second page (#PF, CR2 =
+             * its first byte) is this instruction's fault. */
+            if (eip + (uint32_t)in_page > cs->limit || eip + (uint32_t)in_page < eip)
+                cpu_exception(cpu, EXC_GP, 0);
+            phys2 = cpu_fetch_phys(cpu, lin_next);
             fetch_bytes(cpu->bus, phys2, buf + in_page, 15 - in_page);
             len = decode_insn(buf, 15, cpu->code32, d);
         }
@@ -351,10 +361,18 @@ static Block *find_block(Translator *tb)
     if (__builtin_expect(cpu->eip > cpu->seg[S_CS].limit, 0)) cpu_exception(cpu, EXC_GP, 0);
     Block *b = tb->jc[jc_index(lin)];
     if (b && b->lin_pc == lin && b->cs_base == cs_base && b->mode == mode) return b;
-    uint32_t phys = cpu_translate(cpu, lin, false, cpu->cpl == 3);
+    /* The fetch at the current privilege: #PF with the fetch's error code. */
+    uint32_t phys = cpu_fetch_phys(cpu, lin);
     tb->stats.lookups++;
     for (b = tb->hash[hash_key(phys, cs_base, mode)]; b; b = b->hash_next)
-        if (b->phys == phys && b->cs_base == cs_base && b->mode == mode) break;
+        if (b->phys == phys && b->cs_base == cs_base && b->mode == mode) {
+            /* A block whose (only) instruction runs into the next page is
+             * valid only while that page still maps to the same place; the
+             * fetch may also fault there (the instruction's #PF). */
+            if (!b->len2 ||
+                (cpu_fetch_phys(cpu, (lin | BUS_PAGE_MASK) + 1) & ~BUS_PAGE_MASK) == b->phys2)
+                break;
+        }
     if (!b) b = decode_block(tb, phys, mode);
     if (b) jc_insert(tb, b, lin);
     return b;
