@@ -37,11 +37,11 @@
 uint32_t cpu_feature_edx(void)
 {
     /* Only what this build implements: TSC, MSR (RDMSR/WRMSR), CX8
-     * (CMPXCHG8B), CMOV; the protected-mode and x87 bits below. PSE, PGE
-     * follow with the paging work. */
-    uint32_t f = (1u << 4) | (1u << 5) | (1u << 8) | (1u << 15);
-    /* VME (CR4.VME and CR4.PVI), DE (CR4.DE: DR4/DR5 are #UD instead of
-     * aliases of DR6/DR7), SEP (SYSENTER/SYSEXIT; a family 6 model 5 CPU
+     * (CMPXCHG8B), CMOV; PSE (4 MiB pages) and PGE (global pages); the
+     * protected-mode and x87 bits below. */
+    uint32_t f = (1u << 4) | (1u << 5) | (1u << 8) | (1u << 15) | (1u << 3) | (1u << 13);
+    /* VME (CR4.VME and CR4.PVI), DE (CR4.DE: I/O breakpoints, and DR4/DR5
+     * are #UD instead of aliases of DR6/DR7), SEP (SYSENTER/SYSEXIT; a family 6 model 5 CPU
      * has working ones, unlike models below 3 with stepping below 3). */
     f |= (1u << 1) | (1u << 2) | (1u << 11);
     /* FPU (the x87, cpu/ops_fpu.c), MMX (cpu/ops_mmx.c), FXSR (FXSAVE and
@@ -103,6 +103,7 @@ void cpu_reset(Cpu *cpu)
     memset(cpu->dr, 0, sizeof cpu->dr);
     cpu->dr[6] = 0xFFFF0FF0u;
     cpu->dr[7] = 0x00000400u;
+    cpu->dbg_code_bps = cpu->dbg_data_bps = cpu->dbg_io_bps = cpu->dbg_hit = 0;
     cpu->tsc_offset = 0;
     cpu->sysenter_cs = cpu->sysenter_esp = cpu->sysenter_eip = 0;
     fpu_reset(cpu); /* x87: CW 0040h, TW 5555h, +0.0 everywhere (Table 9-1) */
@@ -460,6 +461,7 @@ void cpu_set_cr4(Cpu *cpu, uint32_t val)
     cpu->cr[4] = val;
     if ((old ^ val) & (CR4_PSE | CR4_PGE | CR4_PAE)) cpu_tlb_flush(cpu);
     cpu->stop_block = true;
+    if ((old ^ val) & CR4_DE) cpu_dbg_update(cpu);
 }
 
 uint64_t cpu_read_tsc(Cpu *cpu) { return clock_now_ns(cpu->clock) + cpu->tsc_offset; }

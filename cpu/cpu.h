@@ -211,7 +211,13 @@ struct Cpu {
     bool tlb_has_global;   /* some entry is TLBX_GLOBAL (MOV CR3 must scan) */
     bool tlb_has_large;    /* some entry is TLBX_LARGE (INVLPG must scan) */
     X87State fpu;
-    bool ferr;             /* the FERR# output (IRQ13 path when CR0.NE = 0) */
+    bool ferr;
+    /* Debug registers (SDM Vol. 3 17.2-17.3), derived from DR7 and CR4.DE
+     * by cpu_dbg_update(): which breakpoints are enabled, by kind. */
+    uint8_t dbg_code_bps;  /* instruction breakpoints: a fault before the instruction */
+    uint8_t dbg_data_bps;  /* data breakpoints: a trap after the access */
+    uint8_t dbg_io_bps;    /* I/O breakpoints (CR4.DE): a trap after the access */
+    uint8_t dbg_hit;       /* B0-B3 matched by the current instruction */             /* the FERR# output (IRQ13 path when CR0.NE = 0) */
     /* Called with the new level whenever FERR# changes (cpu/fpu.c); the
      * machine wires it to IRQ13. NULL: FERR# goes nowhere. */
     void (*on_ferr)(void *opaque, bool level);
@@ -290,6 +296,11 @@ void cpu_set_cr4(Cpu *cpu, uint32_t val);
  * switch that loads CR3: both through cpu_set_cr3). cpu_tlb_flush_page:
  * every entry for the page holding lin, global or not, and the whole 4 MiB
  * page if lin lies in one (INVLPG). */
+/* Recomputes the enabled breakpoints after a DR0-DR3/DR7/CR4 change. */
+void cpu_dbg_update(Cpu *cpu);
+/* Data/I-O breakpoint check of an access (kind: 1 write, 3 read or write,
+ * 2 I/O); records matches in dbg_hit. */
+void cpu_dbg_check(Cpu *cpu, uint32_t addr, unsigned size, unsigned kind);
 void cpu_tlb_flush(Cpu *cpu);
 void cpu_tlb_flush_nonglobal(Cpu *cpu);
 void cpu_tlb_flush_page(Cpu *cpu, uint32_t lin);

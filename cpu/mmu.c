@@ -170,13 +170,16 @@ bool cpu_translate_debug(Cpu *cpu, uint32_t lin, uint32_t *phys)
 
 /* ---- the TLB ------------------------------------------------------------ */
 
+static bool dbg_page_watched(const Cpu *cpu, uint32_t page);
+
 /* Sets a fast entry from the translation x of its slot. */
 static void tlb_set_fast(Cpu *cpu, TlbEntry *e, const TlbXlat *x)
 {
     uint32_t page = x->tag, phys = x->phys & ~0xFFFu;
     uint8_t *host = bus_page_host(cpu->bus, phys);
-    if (!host) {
-        /* MMIO or unmapped: every access goes to the bus. */
+    if (!host || (cpu->dbg_data_bps && dbg_page_watched(cpu, page))) {
+        /* MMIO, unmapped, or a page under a data breakpoint: every access
+         * takes the slow path. */
         e->tag_read = TLB_INVALID;
         e->tag_write = TLB_INVALID;
         return;
@@ -308,10 +311,66 @@ void cpu_tlb_flush_page(Cpu *cpu, uint32_t lin)
     tlb_flushed(cpu);
 }
 
+/* ---- debug breakpoints (SDM Vol. 3 17.2-17.3) ---------------------------- */
+
+/* Breakpoint i's length in bytes from DR7.LENi (10b is undefined on a
+ * P6: treated as 8 bytes, as later CPUs define it). */
+static unsigned dbg_len(const Cpu *cpu, unsigned i)
+{
+    static const unsigned len[4] = {1, 2, 8, 4};
+    return len[(cpu->dr[7] >> (18 + 4 * i)) & 3];
+}
+
+void cpu_dbg_update(Cpu *cpu)
+{
+    uint8_t code = 0, data = 0, io = 0;
+    for (unsigned i = 0; i < 4; i++) {
+        if (!((cpu->dr[7] >> (2 * i)) & 3)) continue; /* neither Li nor Gi */
+        switch ((cpu->dr[7] >> (16 + 4 * i)) & 3) {
+        case 0: code |= (uint8_t)(1u << i); break;
+        case 2:
+            if (cpu->cr[4] & CR4_DE) io |= (uint8_t)(1u << i);
+            break;
+        default: data |= (uint8_t)(1u << i); break;
+        }
+    }
+    cpu->dbg_code_bps = code;
+    cpu->dbg_io_bps = io;
+    if (data != cpu->dbg_data_bps || data) {
+        cpu->dbg_data_bps = data;
+        /* Pages holding a data breakpoint lose their fast TLB entries. */
+        cpu_tlb_flush(cpu);
+    }
+}
+
+void cpu_dbg_check(Cpu *cpu, uint32_t addr, unsigned size, unsigned kind)
+{
+    uint8_t bps = kind == 2 ? cpu->dbg_io_bps : cpu->dbg_data_bps;
+    for (unsigned i = 0; i < 4; i++) {
+        if (!(bps & (1u << i))) continue;
+        unsigned rw = (cpu->dr[7] >> (16 + 4 * i)) & 3;
+        if (kind != 2 && rw == 1 && kind != 1) continue; /* write-only breakpoint, a read */
+        unsigned len = dbg_len(cpu, i);
+        uint32_t lo = cpu->dr[i] & ~(uint32_t)(len - 1);
+        if (addr < lo + len && lo < addr + size) cpu->dbg_hit |= (uint8_t)(1u << i);
+    }
+}
+
+static bool dbg_page_watched(const Cpu *cpu, uint32_t page)
+{
+    for (unsigned i = 0; i < 4; i++) {
+        if (!(cpu->dbg_data_bps & (1u << i))) continue;
+        uint32_t lo = cpu->dr[i] & ~(uint32_t)(dbg_len(cpu, i) - 1);
+        if ((lo & ~0xFFFu) == page || ((lo + dbg_len(cpu, i) - 1) & ~0xFFFu) == page) return true;
+    }
+    return false;
+}
+
 /* ---- slow paths --------------------------------------------------------- */
 
 uint32_t cpu_read_slow(Cpu *cpu, uint32_t lin, unsigned size, bool user)
 {
+    if (cpu->dbg_data_bps) cpu_dbg_check(cpu, lin, size, 3);
     if ((lin & 0xFFF) + size > 0x1000) {
         /* Crossing a page: byte by byte, each through its own page. */
         uint32_t v = 0;
@@ -327,6 +386,7 @@ uint32_t cpu_read_slow(Cpu *cpu, uint32_t lin, unsigned size, bool user)
 
 void cpu_write_slow(Cpu *cpu, uint32_t lin, uint32_t val, unsigned size, bool user)
 {
+    if (cpu->dbg_data_bps) cpu_dbg_check(cpu, lin, size, 1);
     if ((lin & 0xFFF) + size > 0x1000) {
         /* Translate both pages before writing anything, so that a fault on
          * the second page leaves memory unchanged; its CR2 is the first byte

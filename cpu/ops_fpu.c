@@ -590,7 +590,6 @@ static void fpu_fptan_fsincos(X87State *f, bool sincos)
             SfStatus st2 = st_64(f);
             r2 = sf_cos(a, &oor, &st2);
             st.flags |= st2.flags;
-            st.c1 = st2.c1;
         } else {
             r2 = FX_ZERO;
         }

@@ -402,7 +402,7 @@ static inline void ins_once(Cpu *cpu, const DecodedInsn *d, unsigned sz)
     if (!cpu_tlb_write_ptr(cpu, lin, sz)) {
         bool user = cpu->cpl == 3;
         cpu_translate(cpu, lin, true, user);
-        if ((lin & 0xFFF) + sz > 0x1000) cpu_translate(cpu, lin + sz - 1, true, user);
+        if ((lin & 0xFFF) + sz > 0x1000) cpu_translate(cpu, (lin | 0xFFF) + 1, true, user);
     }
     uint32_t v = bus_io_read(cpu->bus, (uint16_t)cpu->regs[R_EDX], sz);
     cpu_lwr(cpu, lin, v, sz);

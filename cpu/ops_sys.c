@@ -51,12 +51,14 @@ void op_prefix(Cpu *cpu, const DecodedInsn *d) { op_ud(cpu, d); }
 
 static uint32_t in_port(Cpu *cpu, uint16_t port, unsigned size)
 {
+    if (cpu->dbg_io_bps) cpu_dbg_check(cpu, port, size, 2);
     io_check(cpu, port, size);
     return bus_io_read(cpu->bus, port, size);
 }
 
 static void out_port(Cpu *cpu, uint16_t port, uint32_t v, unsigned size)
 {
+    if (cpu->dbg_io_bps) cpu_dbg_check(cpu, port, size, 2);
     io_check(cpu, port, size);
     bus_io_write(cpu->bus, port, v, size);
     cpu->stop_block = true; /* the device may have raised an IRQ or asked to stop */
@@ -143,21 +145,6 @@ void op_hlt(Cpu *cpu, const DecodedInsn *d)
     require_cpl0(cpu);
     cpu->halted = true;
     cpu->stop_block = true;
-}
-
-void op_wait(Cpu *cpu, const DecodedInsn *d)
-{
-    (void)d;
-    if ((cpu->cr[0] & (CR0_TS | CR0_MP)) == (CR0_TS | CR0_MP)) cpu_fault(cpu, EXC_NM);
-}
-
-void op_esc(Cpu *cpu, const DecodedInsn *d)
-{
-    (void)d;
-    if (cpu->cr[0] & (CR0_EM | CR0_TS)) cpu_fault(cpu, EXC_NM);
-    log_once(LOG_UNIMP, 0x600000000ull, "x87 instruction at %04x:%08x: no FPU yet (#UD)\n",
-             cpu->seg[S_CS].sel, cpu->eip);
-    cpu_fault(cpu, EXC_UD);
 }
 
 void op_nop_Ev(Cpu *cpu, const DecodedInsn *d)
@@ -298,22 +285,37 @@ static unsigned dr_index(Cpu *cpu, unsigned r)
     return r;
 }
 
+/* DR7.GD: any MOV to or from a debug register raises #DB (a fault) with
+ * DR6.BD set, and GD is cleared so the handler can use them (SDM 17.2.4). */
+static void dr_general_detect(Cpu *cpu)
+{
+    if (!(cpu->dr[7] & (1u << 13))) return;
+    cpu->dr[6] |= 1u << 13;
+    cpu->dr[7] &= ~(1u << 13);
+    cpu_fault(cpu, EXC_DB);
+}
+
 void op_mov_RdDd(Cpu *cpu, const DecodedInsn *d)
 {
     require_cpl0(cpu);
-    cpu->regs[d->rm] = cpu->dr[dr_index(cpu, d->reg)];
+    unsigned r = dr_index(cpu, d->reg);
+    dr_general_detect(cpu);
+    cpu->regs[d->rm] = cpu->dr[r];
 }
 
 void op_mov_DdRd(Cpu *cpu, const DecodedInsn *d)
 {
     require_cpl0(cpu);
     unsigned r = dr_index(cpu, d->reg);
+    dr_general_detect(cpu);
     uint32_t v = cpu->regs[d->rm];
     if (r == 6)
         v = (v & 0x0000E00Fu) | 0xFFFF0FF0u;
     else if (r == 7)
         v = (v & 0xFFFF2BFFu) | 0x400u;
     cpu->dr[r] = v;
+    if (r != 6) cpu_dbg_update(cpu);
+    cpu->stop_block = true; /* the loop re-reads which breakpoints are on */
 }
 
 void op_clts(Cpu *cpu, const DecodedInsn *d)

@@ -1,68 +1,72 @@
 /*
  * sf_trans.c - the x87 transcendental instructions in portable integer
  * arithmetic: FSIN, FCOS, FPTAN (and so FSINCOS), FPATAN, F2XM1, FYL2X,
- * FYL2XP1, bit-exact on every host (no host floating point, no libm).
+ * FYL2XP1, the same on every host (no host floating point, no libm).
  *
- * What a real x87 computes (SDM Vol. 1 section 8.3.10, Vol. 2 on each
+ * What a real x87 computes (SDM Vol. 1 8.3.10, Vol. 2 on each
  * instruction), and what is modelled here:
  *  - FSIN/FCOS/FPTAN reduce their argument with a 66-bit approximation of
  *    pi, not with pi itself (SDM Vol. 1 8.3.10, "Transcendental
- *    Instruction Accuracy"): r = |x| - k * pi66/2, with pi66 = pi rounded
- *    to 66 bits = 0xC90FDAA22168C234C * 2^-66 and k the nearest integer.
- *    r is exact (it has at most 66 significant bits), and the result is
- *    sin/cos/tan of r with the quadrant of k. That is why a real x87 (and
- *    Brisk) says sin(pi64) = -2^-64 instead of -0.23 * 2^-64 or so: near a
- *    multiple of pi the result is the exact function of the slightly wrong
- *    reduced argument. |x| >= 2^63: C2 = 1, the operand is left unchanged.
- *  - The reduced function is evaluated to about 122 bits in a 128-bit
- *    "wide" float (Wide: 128-bit significand, 32-bit exponent) with
- *    truncating operations that jam lost bits into the last bit, so the
- *    direction of a neglected tail is kept; then rounded once to 64 bits
- *    by RC. The result is the exact value (of the reduced argument)
- *    correctly rounded, except when that value lies within about 2^-58 ulp
- *    of a rounding boundary. Precision control does not apply (SDM Vol. 1
- *    8.1.5.2 lists the instructions PC affects; the transcendentals are
- *    not among them, and the host x87 agrees).
- *  - Methods (all textbook): sin/cos by their Taylor series on
+ *    Instruction Accuracy"): r = |x| - k * pi66/2, pi66 = pi rounded to
+ *    66 bits = 0xC90FDAA22168C234C * 2^-66, k the nearest integer. r is
+ *    exact (a multiple of 2^-65 below 1), and the result is sin/cos/tan of
+ *    r in the quadrant of k. So sin(pi rounded to 64 bits) is -2^-64 here
+ *    as on a real x87, where the true value is -0.925 * 2^-64: near a
+ *    multiple of pi the result is the exact function of a slightly wrong
+ *    reduced argument. |x| >= 2^63: C2 = 1, the operand left unchanged.
+ *  - The function of the reduced argument is evaluated to about 122 bits
+ *    in a 128-bit "wide" float (Wide: 128-bit significand, 32-bit
+ *    exponent) whose operations truncate and jam the lost bits into the
+ *    last bit, so that the direction of a neglected tail survives; then it
+ *    is rounded once to 64 bits by RC. The result is the exact value (of
+ *    the reduced argument) correctly rounded, unless that value lies
+ *    within about 2^-58 ulp of a rounding boundary. Precision control does
+ *    not apply (SDM Vol. 1 8.1.5.2 lists the instructions it affects; the
+ *    transcendentals are not among them, and the host x87 agrees).
+ *  - Methods (all textbook): sin and cos by their Taylor series on
  *    |r| <= pi/4; tan = sin/cos; atan by a table of atan(i/32) and the
  *    series of atan((t - c)/(1 + tc)); log2 by a table of log2(i/32) and
  *    2 atanh((m - c)/(m + c)) / ln 2; 2^x - 1 by a table of 2^(j/16) - 1
- *    and the series of expm1((x - j/16) ln 2). Arguments below 2^-32 use
- *    the two leading series terms, which keeps the direction of the tiny
- *    correction right for the directed rounding modes. The tables were
- *    computed to 128 bits with a multiple-precision library.
+ *    and the series of expm1((x - j/16) ln 2). Tiny arguments use the two
+ *    leading terms of the series, which keeps the sign of the tiny
+ *    correction, so that the directed roundings go the right way. The
+ *    constants were computed to 128 bits with a multiple-precision
+ *    library.
  *  - Exceptions: unsupported operands (unnormals, pseudo-NaN/infinity) and
- *    SNaN -> IE; NaNs propagate as in SDM Vol. 1 Table 4-7 (QNaN over SNaN,
- *    else the larger significand, equal significands: the positive one);
- *    denormal operands -> DE; each instruction's special-case table of
- *    SDM Vol. 2 (FPATAN Table 3-29 for the quadrants and signed zeros,
- *    FYL2X and FYL2XP1 for zero, one and infinity); tiny results -> UE
- *    with tininess detected after rounding (SDM Vol. 1 4.9.1.5), masked:
- *    denormalised, unmasked: exponent + 24576; overflow (FYL2X only)
- *    -> OE. An unmasked IE, ZE or DE returns at once with only that flag
- *    (the caller stores nothing), as the x87 checks them before it
- *    computes.
+ *    SNaN -> IE; NaNs propagate as in SDM Vol. 1 Table 4-7; denormal
+ *    operands -> DE; each instruction's special-case table in SDM Vol. 2
+ *    (FPATAN Table 3-29 for the quadrants and signed zeros; FYL2X and
+ *    FYL2XP1 for zero, one and infinity); tiny results -> UE, tininess
+ *    detected after rounding (SDM Vol. 1 4.9.1.5), masked: denormalised,
+ *    unmasked: exponent + 24576; overflow (FYL2X only) -> OE. An unmasked
+ *    IE, ZE or DE returns at once (the caller stores nothing), as the x87
+ *    checks them before it computes.
  *  - PE and C1: every result that goes through the computation sets PE,
- *    even when it happens to be exact (fyl2x(8, y) = 3y, f2xm1(1) = 1):
- *    the host x87 does so too. C1 = 1 when the rounding went up in
- *    magnitude. Special-case results (zeros, infinities, NaNs) are exact
- *    and set neither.
+ *    even when it happens to be exact (fyl2x(8, y) = 3y, f2xm1(1) = 1),
+ *    and an exact tiny one UE: the host x87 does so too. C1 = 1 when the
+ *    rounding went up in magnitude. Special-case results (zeros,
+ *    infinities, NaNs) are exact and set neither.
+ *  - Operand classes, NaN propagation and the final round-and-pack come
+ *    from softfloat_internal.h, shared with softfloat.c; the wide
+ *    arithmetic is this file's.
  *
- * Domain rules where the SDM says "undefined" (follow the host x87, as
- * no P6 is at hand): F2XM1 with |x| > 1 returns x unchanged and sets PE;
- * FYL2XP1 is computed as y * log2(1 + x) for every x > -1 (not only
- * |x| < 1 - sqrt(2)/2), and for x <= -1 with a finite nonzero y it
- * returns x unchanged with PE.
+ * Where the SDM says "undefined", this follows the host x87 (no P6 was at
+ * hand): F2XM1 with |x| > 1 returns x unchanged and sets PE; FYL2XP1 is
+ * computed as y * log2(1 + x) for every x > -1 (not only for |x| <
+ * 1 - sqrt(2)/2), and for x <= -1 with a finite nonzero y it returns x
+ * unchanged with PE.
  *
  * Known deviations (docs/fpu-transcendentals.md has the measurements):
- * a real x87 computes with fewer guard bits (about 67-70), so its results
- * are not always correctly rounded; where its internal value fell on the
- * other side of a rounding boundary (or exactly on a representable
- * number) its result or its C1 differs from ours by one. The reference
- * for the measurements is the AMD Zen x87 of the development host, which
- * may itself differ from a P6 in the last bit; no P6 was available.
- * F2XM1(+1) gives exactly 1 here; the host gives 1 - ulp under RC down
- * and RC zero (and C1 = 1 under the others).
+ * a real x87 carries only a few guard bits (the host's results are off by
+ * up to about 0.1 ulp before their final rounding), so they are not
+ * always correctly rounded; where its internal value fell on the other
+ * side of a rounding boundary, or on a representable number, its result
+ * or its C1 differs from ours by one. The reference for the measurements
+ * is the AMD Zen x87 of the development host, which may itself differ
+ * from a P6 in the last bit. F2XM1(+1) gives exactly 1 here; the host
+ * gives 1 - ulp under RC down and RC zero (and C1 = 1 under the others).
+ * For FPTAN of arguments below about 2^-34 the host's tangent is biased
+ * low (x - tiny for x + x^3/3): its directed roundings differ from ours.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -587,6 +591,7 @@ static Wide reduce(Fx80 a, unsigned *k)
 static Fx80 trig(int fn, Fx80 a, bool *out_of_range, SfStatus *st)
 {
     *out_of_range = false;
+    st->c1 = false;
     SfClass k = sfi_class(a);
     bool neg = (a.se >> 15) != 0;
     switch (k) {
@@ -652,6 +657,7 @@ Fx80 sf_atan2(Fx80 y, Fx80 x, SfStatus *st)
 {
     SfClass ky = sfi_class(y), kx = sfi_class(x);
     bool sy = (y.se >> 15) != 0, sx = (x.se >> 15) != 0;
+    st->c1 = false;
     if (ky == SFC_UNSUPPORTED || kx == SFC_UNSUPPORTED) return invalid(st);
     if (is_nan_class(ky) || is_nan_class(kx)) return sfi_propagate_nan(y, x, st);
     if ((ky == SFC_DENORMAL || kx == SFC_DENORMAL) && sfi_raise(st, SF_DE)) return y;
@@ -679,6 +685,7 @@ Fx80 sf_atan2(Fx80 y, Fx80 x, SfStatus *st)
 Fx80 sf_f2xm1(Fx80 a, SfStatus *st)
 {
     bool neg = (a.se >> 15) != 0;
+    st->c1 = false;
     switch (sfi_class(a)) {
     case SFC_UNSUPPORTED: return invalid(st);
     case SFC_QNAN:
@@ -694,7 +701,6 @@ Fx80 sf_f2xm1(Fx80 a, SfStatus *st)
                 return round_pack(w_make(1, neg ? -1 : 0, neg), st);
             /* |x| > 1: undefined on the P6; the host x87 returns x with PE */
             st->flags |= SF_PE;
-            st->c1 = false;
             return a;
         }
         break;
@@ -715,6 +721,7 @@ Fx80 sf_fyl2x(Fx80 x, Fx80 y, SfStatus *st)
 {
     SfClass kx = sfi_class(x), ky = sfi_class(y);
     bool sx = (x.se >> 15) != 0, sy = (y.se >> 15) != 0;
+    st->c1 = false;
     if (kx == SFC_UNSUPPORTED || ky == SFC_UNSUPPORTED) return invalid(st);
     if (is_nan_class(kx) || is_nan_class(ky)) return sfi_propagate_nan(x, y, st);
     if (sx && kx != SFC_ZERO) /* log of a negative number */
@@ -743,6 +750,7 @@ Fx80 sf_fyl2xp1(Fx80 x, Fx80 y, SfStatus *st)
 {
     SfClass kx = sfi_class(x), ky = sfi_class(y);
     bool sx = (x.se >> 15) != 0, sy = (y.se >> 15) != 0;
+    st->c1 = false;
     if (kx == SFC_UNSUPPORTED || ky == SFC_UNSUPPORTED) return invalid(st);
     if (is_nan_class(kx) || is_nan_class(ky)) return sfi_propagate_nan(x, y, st);
     if ((kx == SFC_INF && (sx || ky == SFC_ZERO)) || (kx == SFC_ZERO && ky == SFC_INF))
@@ -755,7 +763,6 @@ Fx80 sf_fyl2xp1(Fx80 x, Fx80 y, SfStatus *st)
     if (sx && w_cmp_abs(wx, w_int(1)) >= 0) {
         /* x <= -1: undefined on the P6; the host x87 returns x with PE */
         st->flags |= SF_PE;
-        st->c1 = false;
         return x;
     }
     Wide l;

@@ -301,6 +301,7 @@ void cpu_task_switch(Cpu *cpu, uint16_t tss_sel, TaskSwitchReason reason, bool h
     cpu->tr = tss;
     cpu->cr[0] |= CR0_TS;
     cpu->dr[7] &= ~0x155u; /* L0-L3 and LE are cleared on every task switch */
+    cpu_dbg_update(cpu);
     if (is32 && (cpu->cr[0] & CR0_PG)) cpu_set_cr3(cpu, in.cr3);
     for (int r = 0; r < 8; r++)
         cpu->regs[r] = in.regs[r];

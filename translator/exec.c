@@ -398,12 +398,30 @@ static void run_block(Translator *tb, Block *b, unsigned max)
     tb->running = NULL;
 }
 
-/* The single-step trap after an instruction that began with TF set. */
-static void single_step_trap(Cpu *cpu)
+/* The #DB trap after an instruction: the single step (TF set when it
+ * began: DR6.BS) and the data and I/O breakpoints it hit (DR6.B0-B3),
+ * reported together in one exception (SDM Vol. 3 17.3.1). */
+static void debug_trap(Cpu *cpu, bool step, uint8_t hits)
 {
-    cpu->dr[6] |= 1u << 14; /* BS */
-    if (log_enabled(LOG_INT)) log_printf("single-step trap at %04x:%08x\n", cpu->seg[S_CS].sel, cpu->eip);
+    if (step) cpu->dr[6] |= 1u << 14; /* BS */
+    cpu->dr[6] |= hits;
+    if (log_enabled(LOG_INT))
+        log_printf("debug trap (%s%s) at %04x:%08x\n", step ? "single step" : "",
+                   hits ? " breakpoint" : "", cpu->seg[S_CS].sel, cpu->eip);
     cpu_interrupt(cpu, EXC_DB, false, false, 0);
+}
+
+/* Instruction breakpoints: a #DB fault before the instruction at a linear
+ * address in an enabled DRn with R/W = 00 (SDM Vol. 3 17.3.1.1). */
+static void code_breakpoint_check(Cpu *cpu)
+{
+    uint32_t lin = cpu->seg[S_CS].base + cpu->eip;
+    uint8_t hit = 0;
+    for (unsigned i = 0; i < 4; i++)
+        if ((cpu->dbg_code_bps & (1u << i)) && cpu->dr[i] == lin) hit |= (uint8_t)(1u << i);
+    if (!hit) return;
+    cpu->dr[6] = (cpu->dr[6] & ~0xFu) | hit;
+    cpu_fault(cpu, EXC_DB);
 }
 
 CpuExit tb_exec(Translator *tb)
@@ -417,6 +435,7 @@ CpuExit tb_exec(Translator *tb)
         /* A guest fault: EIP still holds the faulting instruction. */
         tb->running = NULL;
         tb->stats.exceptions++;
+        cpu->dbg_hit = 0; /* a faulting instruction does not complete its accesses */
         /* Delivering an exception takes guest time like an instruction: a
          * handler that faults again at once must not freeze the clock (the
          * stop point and every timer would never come). */
@@ -444,7 +463,11 @@ CpuExit tb_exec(Translator *tb)
         }
         if (__builtin_expect(log_mask_ & LOG_CPU, 0)) cpu_dump_state(cpu, log_file());
         bool tf = (cpu->eflags & F_TF) != 0;
-        unsigned max = (cpu->inhibit_irq || tf || tb->single_step) ? 1 : TB_MAX_INSNS;
+        bool dbg = (cpu->dbg_code_bps | cpu->dbg_data_bps | cpu->dbg_io_bps) != 0;
+        unsigned max = (cpu->inhibit_irq || tf || dbg || tb->single_step) ? 1 : TB_MAX_INSNS;
+        if (__builtin_expect(cpu->dbg_code_bps != 0, 0) && !(cpu->eflags & F_RF))
+            code_breakpoint_check(cpu);
+        bool rf = (cpu->eflags & F_RF) != 0;
         Block *b = find_block(tb);
         if (!b) {
             fprintf(stderr, "brisk: out of memory for a code block\n");
@@ -455,6 +478,10 @@ CpuExit tb_exec(Translator *tb)
             log_printf("Trace: %04x:%08x [%08x]\n", cpu->seg[S_CS].sel, cpu->eip, b->phys);
         cpu->inhibit_irq = false;
         run_block(tb, b, max);
+        /* RF suppresses instruction breakpoints for one instruction: clear
+         * it once an instruction started with it has completed (an IRET
+         * that loads RF = 1 keeps it for the next one). */
+        if (rf) cpu->eflags &= ~F_RF;
         if (cpu->inhibit_next) {
             cpu->inhibit_next = false;
             cpu->inhibit_irq = true;
@@ -463,6 +490,9 @@ CpuExit tb_exec(Translator *tb)
          * 6.8.3): it comes after the next instruction instead. STI does not. */
         bool ss_shadow = cpu->ss_shadow;
         cpu->ss_shadow = false;
-        if (tf && !ss_shadow && !cpu->shutdown) single_step_trap(cpu);
+        uint8_t hits = cpu->dbg_hit;
+        cpu->dbg_hit = 0;
+        bool step = tf && !ss_shadow;
+        if ((step || hits) && !cpu->shutdown) debug_trap(cpu, step, hits);
     }
 }

@@ -1,0 +1,1 @@
+guest_test(debugreg --checks ${GUEST_DIR}/debugreg.asm)
