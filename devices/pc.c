@@ -5,9 +5,13 @@
  * deadline or an event, fire the due timers, let the frontend poll. HLT
  * skips guest time ahead to the next deadline (with --icount at once;
  * otherwise by sleeping until wall time gets there) and never spins the
- * host. Without --icount, guest time is kept near wall time: when the
- * guest runs ahead the loop sleeps, when it falls behind by more than
- * a slack, guest time jumps forward.
+ * host. Without --icount, guest time is kept near wall time by adapting
+ * the instruction rate: when the CPU runs ahead of wall time the rate goes
+ * up (each instruction then stands for less guest time), when it falls
+ * behind the rate goes down, and a guest more than a slack behind jumps
+ * forward. The rate, not a sleep, absorbs a fast CPU, so a busy guest runs
+ * as fast as the host allows (a fixed rate would throttle it); only HLT
+ * and a guest far ahead right after a rate drop wait in wall time.
  *
  * Port 92h (system control port A, PS/2 and later chipsets): bit 1 gates
  * A20, bit 0 pulses a CPU reset.
@@ -19,6 +23,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bios/multiboot.h"
 #include "bios/rom.h"
 #include "cpu/cpu.h"
 #include "devices/core/bus.h"
@@ -35,6 +40,10 @@
 #define MAX_DEVICES 16
 #define SYNC_PERIOD_NS 1000000ull        /* the loop comes up for air every 1 ms of guest time */
 #define REALTIME_SLACK_NS 50000000ull    /* behind wall time by more: jump ahead */
+#define RATE_BAND_NS 2000000ull          /* ahead or behind by more: adapt the rate */
+#define AHEAD_WAIT_NS 20000000ull        /* ahead by more: also wait in wall time */
+#define RATE_MIN_IPS 1000000ull
+#define RATE_MAX_IPS 100000000000ull
 
 struct Machine {
     MachineConfig cfg;
@@ -47,6 +56,7 @@ struct Machine {
     Uart *com1;
     Debugcon *debugcon;
     ExitDev *exitdev;
+    MultibootKernel *kernel; /* -kernel: booted at every reset */
     Device devices[MAX_DEVICES];
     int n_devices;
     Timer sync_timer;
@@ -133,8 +143,12 @@ static void sync_tick(void *opaque)
 
 Machine *machine_new(const MachineConfig *cfg, char *err, size_t errlen)
 {
-    if (!cfg->bios_path) {
-        snprintf(err, errlen, "no firmware given: use -bios FILE");
+    if (!cfg->bios_path && !cfg->kernel_path) {
+        snprintf(err, errlen, "no firmware given: use -bios FILE (or boot a kernel with -kernel)");
+        return NULL;
+    }
+    if (!cfg->kernel_path && (cfg->kernel_cmdline || cfg->initrd)) {
+        snprintf(err, errlen, "-append and -initrd need -kernel");
         return NULL;
     }
     if (cfg->ram_bytes < (1ull << 20) || cfg->ram_bytes > MACHINE_MAX_RAM_BYTES) {
@@ -148,6 +162,15 @@ Machine *machine_new(const MachineConfig *cfg, char *err, size_t errlen)
         return NULL;
     }
     m->cfg = *cfg;
+    if (cfg->kernel_path) {
+        /* Read and check the kernel first: a bad file is the likeliest error. */
+        m->kernel = multiboot_open(cfg->kernel_path, cfg->kernel_cmdline, cfg->initrd,
+                                   cfg->ram_bytes, err, errlen);
+        if (!m->kernel) {
+            machine_free(m);
+            return NULL;
+        }
+    }
     clock_init(&m->clock, cfg->icount_ips ? cfg->icount_ips : MACHINE_DEFAULT_IPS);
     m->bus = bus_new();
     if (!m->bus || !bus_add_ram(m->bus, 0, cfg->ram_bytes, "ram")) {
@@ -156,7 +179,7 @@ Machine *machine_new(const MachineConfig *cfg, char *err, size_t errlen)
         machine_free(m);
         return NULL;
     }
-    if (!rom_load_bios(m->bus, cfg->bios_path, err, errlen)) {
+    if (cfg->bios_path && !rom_load_bios(m->bus, cfg->bios_path, err, errlen)) {
         machine_free(m);
         return NULL;
     }
@@ -183,6 +206,7 @@ Machine *machine_new(const MachineConfig *cfg, char *err, size_t errlen)
     bus_register_io(m->bus, 0x92, 1, &port92_ops, m);
     timer_init(&m->sync_timer, &m->clock, sync_tick, m, "sync");
     timer_mod(&m->sync_timer, SYNC_PERIOD_NS);
+    if (m->kernel) multiboot_boot(m->kernel, m->bus, m->cpu);
     m->wall_base_ns = host_now_ns();
     return m;
 }
@@ -194,6 +218,7 @@ void machine_free(Machine *m)
     tb_free(m->tb);
     cpu_free(m->cpu);
     bus_free(m->bus);
+    multiboot_free(m->kernel);
     free(m);
 }
 
@@ -204,10 +229,13 @@ void machine_reset(Machine *m)
     bus_set_a20(m->bus, true);
     tb_flush(m->tb);
     cpu_reset(m->cpu);
+    /* A reboot boots the kernel again (the guest may have overwritten it). */
+    if (m->kernel) multiboot_boot(m->kernel, m->bus, m->cpu);
 }
 
 int machine_exit_status(const Machine *m) { return m->exit_status; }
 uint64_t machine_icount(const Machine *m) { return m->cpu->icount; }
+uint64_t machine_blocks_decoded(const Machine *m) { return tb_stats(m->tb)->blocks_decoded; }
 uint64_t machine_now_ns(const Machine *m) { return clock_now_ns(&m->clock); }
 
 void machine_request_stop(Machine *m)
@@ -227,15 +255,23 @@ size_t machine_serial_input(Machine *m, const uint8_t *buf, size_t n)
 
 void machine_dump_cpu(Machine *m, FILE *f) { cpu_dump_state(m->cpu, f); }
 
-/* Without --icount: keeps guest time near wall time. */
+/* Without --icount: keeps guest time near wall time by adapting the rate
+ * (multiplicative steps, about one per millisecond of guest time, so it
+ * settles within a few milliseconds and then stays within the band). */
 static void realtime_sync(Machine *m)
 {
     uint64_t guest = clock_now_ns(&m->clock);
     uint64_t wall = host_now_ns() - m->wall_base_ns;
-    if (guest > wall + 2000000) {
-        host_sleep_ns(guest - wall < 10000000 ? guest - wall : 10000000);
-    } else if (wall > guest + REALTIME_SLACK_NS) {
-        clock_advance_to(&m->clock, wall);
+    uint64_t ips = m->clock.ips;
+    if (guest > wall + RATE_BAND_NS) {
+        if (ips < RATE_MAX_IPS) clock_set_ips(&m->clock, ips + ips / 4);
+        if (guest > wall + AHEAD_WAIT_NS) {
+            uint64_t d = guest - wall - AHEAD_WAIT_NS;
+            host_sleep_ns(d < 10000000 ? d : 10000000);
+        }
+    } else if (wall > guest + RATE_BAND_NS) {
+        if (ips > RATE_MIN_IPS) clock_set_ips(&m->clock, ips - ips / 8);
+        if (wall > guest + REALTIME_SLACK_NS) clock_advance_to(&m->clock, wall);
     }
 }
 

@@ -13,6 +13,10 @@
  * Board so far: RAM, the firmware ROM, two 8259A PICs, the 8254 PIT with
  * port 61h, COM1 (16550A at 3F8h, IRQ4), the 0xE9 debug console, the exit
  * device at 0xF4 and port 92h (fast A20 and reset).
+ *
+ * With kernel_path set the machine boots a Multiboot kernel directly
+ * (bios/multiboot.h): no firmware runs, the CPU starts at the kernel's
+ * entry in protected mode, and every reset boots the kernel again.
  */
 #ifndef BRISK_PC_H
 #define BRISK_PC_H
@@ -29,7 +33,10 @@
 
 typedef struct MachineConfig {
     uint64_t ram_bytes;
-    const char *bios_path;  /* raw firmware image (required for now) */
+    const char *bios_path;  /* raw firmware image (optional with a kernel) */
+    const char *kernel_path;    /* Multiboot kernel booted directly (-kernel) */
+    const char *kernel_cmdline; /* its command line (-append) */
+    const char *initrd;         /* its modules, "FILE[ ARGS],..." (-initrd) */
     uint64_t icount_ips;    /* 0: guest time follows wall time; N: fixed N insns/s */
     CharBackend serial;     /* COM1 output */
     CharBackend debugcon;   /* port 0xE9 output */
@@ -64,6 +71,8 @@ size_t machine_serial_input(Machine *m, const uint8_t *buf, size_t n);
 /* Register dump of the CPU (used on a triple fault or a host error). */
 void machine_dump_cpu(Machine *m, FILE *f);
 uint64_t machine_icount(const Machine *m);
+/* Blocks the translator has decoded since the machine was built (--stats). */
+uint64_t machine_blocks_decoded(const Machine *m);
 uint64_t machine_now_ns(const Machine *m);
 
 #endif

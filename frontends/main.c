@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "devices/core/chardev.h"
@@ -58,8 +59,27 @@ static FILE *open_chr(const ChrSpec *c, const char *what, CharBackend *be)
     return NULL;
 }
 
+static double wall_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* --stats: one line for scripts (tests/bench/run.sh parses it). Wall time
+ * covers the whole run, machine set-up (loading files) included. */
+static void print_stats(Machine *m, double start_s)
+{
+    double wall = wall_seconds() - start_s;
+    uint64_t icount = machine_icount(m);
+    fprintf(stderr, "brisk: stats: icount=%llu blocks=%llu wall_s=%.6f mips=%.2f\n",
+            (unsigned long long)icount, (unsigned long long)machine_blocks_decoded(m), wall,
+            wall > 0 ? (double)icount / wall / 1e6 : 0.0);
+}
+
 int main(int argc, char **argv)
 {
+    double start_s = wall_seconds();
     Options o;
     char err[512];
     int rc = options_parse(&o, argc, argv, err, sizeof err);
@@ -84,6 +104,9 @@ int main(int argc, char **argv)
     MachineConfig cfg = machine_default_config();
     cfg.ram_bytes = o.ram_bytes;
     cfg.bios_path = o.bios;
+    cfg.kernel_path = o.kernel;
+    cfg.kernel_cmdline = o.append;
+    cfg.initrd = o.initrd;
     cfg.icount_ips = o.icount_ips;
     cfg.no_reboot = o.no_reboot;
     FILE *serial_file = open_chr(&o.serial, "-serial", &cfg.serial);
@@ -103,6 +126,7 @@ int main(int argc, char **argv)
     case MACHINE_EXIT_SHUTDOWN: status = 1; break;
     default: status = 0; break;
     }
+    if (o.stats) print_stats(m, start_s);
     machine_free(m);
     if (serial_file) fclose(serial_file);
     if (debugcon_file) fclose(debugcon_file);

@@ -52,13 +52,20 @@ static bool parse_chr(const char *opt, const char *v, ChrSpec *c, char *err, siz
 
 const char *options_help(void)
 {
-    static char buf[4096];
+    static char buf[5120];
     snprintf(buf, sizeof buf,
              "Usage: brisk [options]\n"
              "Brisk, a pure-software x86 PC emulator.\n\n"
              "Machine:\n"
              "  -m SIZE              guest RAM (default 128M; suffixes K, M, G; plain number = MiB)\n"
              "  -bios FILE           raw firmware image mapped below 4 GiB and 1 MiB\n"
+             "                       (not needed with -kernel)\n"
+             "  -kernel FILE         boot a Multiboot kernel (ELF or a.out kludge) directly,\n"
+             "                       in protected mode, without firmware\n"
+             "  -append CMDLINE      the kernel's command line\n"
+             "  -initrd FILE[ ARGS][,FILE[ ARGS]...]\n"
+             "                       Multiboot modules, each with its own command line\n"
+             "                       (',,' for a comma in a name or argument)\n"
              "  -no-reboot           stop on a triple fault instead of resetting\n"
              "  --icount N           run exactly N instructions per virtual second\n"
              "                       (reproducible runs; default: guest time follows wall time)\n\n"
@@ -70,7 +77,9 @@ const char *options_help(void)
              "  -nographic           same as -display none\n\n"
              "Debugging:\n"
              "  -d ITEM[,ITEM...]    log items:\n%s"
-             "  -D FILE              write the log to FILE (default stderr)\n\n"
+             "  -D FILE              write the log to FILE (default stderr)\n"
+             "  --stats              at exit, print guest instructions, blocks decoded,\n"
+             "                       wall time and MIPS to stderr\n\n"
              "  -h, --help           this text\n"
              "  --version            the version\n\n"
              "Exit status: the guest's through the exit device at port 0xF4 ((value << 1) | 1),\n"
@@ -114,6 +123,17 @@ int options_parse(Options *o, int argc, char **argv, char *err, size_t errlen)
         } else if (!strcmp(a, "-bios")) {
             NEED_ARG();
             o->bios = argv[++i];
+        } else if (!strcmp(a, "-kernel")) {
+            NEED_ARG();
+            o->kernel = argv[++i];
+        } else if (!strcmp(a, "-append")) {
+            NEED_ARG();
+            o->append = argv[++i];
+        } else if (!strcmp(a, "-initrd")) {
+            NEED_ARG();
+            o->initrd = argv[++i];
+        } else if (!strcmp(a, "-stats")) {
+            o->stats = true;
         } else if (!strcmp(a, "-serial")) {
             NEED_ARG();
             if (!parse_chr("-serial", argv[++i], &o->serial, err, errlen)) return 2;

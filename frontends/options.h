@@ -24,6 +24,9 @@ typedef struct ChrSpec {
 typedef struct Options {
     uint64_t ram_bytes;
     const char *bios;
+    const char *kernel;  /* -kernel: a Multiboot kernel booted directly */
+    const char *append;  /* -append: its command line */
+    const char *initrd;  /* -initrd: its modules, "FILE[ ARGS],..." */
     ChrSpec serial;
     ChrSpec debugcon;
     bool display_none;
@@ -31,6 +34,7 @@ typedef struct Options {
     uint32_t log_mask;
     const char *log_file;
     uint64_t icount_ips;
+    bool stats;          /* --stats: instructions, blocks, wall time at exit */
     bool help;
     bool version;
 } Options;

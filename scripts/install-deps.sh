@@ -5,6 +5,13 @@ set -euo pipefail
 pkgs=(build-essential cmake ninja-build pkg-config nasm
       libsdl2-dev libcapstone-dev zlib1g-dev check libslirp-dev
       seabios qemu-system-x86)
+# The Multiboot test kernel and the benchmarks are i386 code: x86 hosts
+# build them with gcc -m32 (freestanding, no 32-bit libc needed); other
+# hosts need the cross compiler.
+case $(uname -m) in
+x86_64|i?86) ;;
+*) pkgs+=(gcc-i686-linux-gnu) ;;
+esac
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
