@@ -135,6 +135,34 @@ static void port92_write(void *opaque, uint16_t port, uint32_t val, unsigned siz
 
 static const IoOps port92_ops = {port92_read, port92_write, 1};
 
+/* The PC/AT's x87 error path (CR0.NE = 0): FERR# sets a latch that drives
+ * IRQ13; a write to port F0h clears the latch (and asserts IGNNE#, which
+ * Brisk's FPU does not need: it never freezes on a pending error). */
+static void ferr_changed(void *opaque, bool level)
+{
+    Machine *m = opaque;
+    if (level) pic_set_irq(m->pic, 13, 1);
+}
+
+static uint32_t portf0_read(void *opaque, uint16_t port, unsigned size)
+{
+    (void)opaque;
+    (void)port;
+    (void)size;
+    return 0xFF;
+}
+
+static void portf0_write(void *opaque, uint16_t port, uint32_t val, unsigned size)
+{
+    Machine *m = opaque;
+    (void)port;
+    (void)val;
+    (void)size;
+    pic_set_irq(m->pic, 13, 0);
+}
+
+static const IoOps portf0_ops = {portf0_read, portf0_write, 1};
+
 static void sync_tick(void *opaque)
 {
     Machine *m = opaque;
@@ -204,6 +232,9 @@ Machine *machine_new(const MachineConfig *cfg, char *err, size_t errlen)
     m->exitdev = exitdev_new(m->bus, 0xF4, on_guest_exit, m);
     add_device(m, &exitdev_device_ops, m->exitdev);
     bus_register_io(m->bus, 0x92, 1, &port92_ops, m);
+    bus_register_io(m->bus, 0xF0, 1, &portf0_ops, m);
+    m->cpu->on_ferr = ferr_changed;
+    m->cpu->ferr_opaque = m;
     timer_init(&m->sync_timer, &m->clock, sync_tick, m, "sync");
     timer_mod(&m->sync_timer, SYNC_PERIOD_NS);
     if (m->kernel) multiboot_boot(m->kernel, m->bus, m->cpu);

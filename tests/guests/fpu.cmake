@@ -4,7 +4,5 @@
 foreach(g fpu_basic fpu_state fpu_except)
   guest_test(${g} --checks ${GUEST_DIR}/${g}.asm)
 endforeach()
-# fpu_ferr.asm (CR0.NE = 0: FERR# -> IRQ13, port F0h) needs the machine to
-# wire cpu->on_ferr to IRQ13 and port F0h (devices/pc.c). Until then it
-# fails (no IRQ13 arrives); enable it with the wiring:
-#   guest_test(fpu_ferr --checks ${GUEST_DIR}/fpu_ferr.asm)
+# fpu_ferr.asm: CR0.NE = 0, FERR# -> IRQ13, port F0h (wired in devices/pc.c).
+guest_test(fpu_ferr --checks ${GUEST_DIR}/fpu_ferr.asm)
