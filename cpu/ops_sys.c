@@ -219,6 +219,7 @@ void op_rdmsr(Cpu *cpu, const DecodedInsn *d)
     case 0x174: v = cpu->sysenter_cs; break;
     case 0x175: v = cpu->sysenter_esp; break;
     case 0x176: v = cpu->sysenter_eip; break;
+    case 0x1B: v = 0; break; /* IA32_APIC_BASE: no local APIC (CPUID bit 9 clear) */
     default:
         log_once(LOG_UNIMP, 0x700000000ull | cpu->regs[R_ECX], "rdmsr %08x: #GP\n",
                  cpu->regs[R_ECX]);
@@ -238,6 +239,7 @@ void op_wrmsr(Cpu *cpu, const DecodedInsn *d)
     case 0x174: cpu->sysenter_cs = (uint32_t)v; break;
     case 0x175: cpu->sysenter_esp = (uint32_t)v; break;
     case 0x176: cpu->sysenter_eip = (uint32_t)v; break;
+    case 0x1B: break; /* IA32_APIC_BASE: no local APIC to enable or move */
     default:
         log_once(LOG_UNIMP, 0x800000000ull | cpu->regs[R_ECX], "wrmsr %08x: #GP\n",
                  cpu->regs[R_ECX]);
