@@ -220,6 +220,8 @@ void op_rdmsr(Cpu *cpu, const DecodedInsn *d)
     case 0x175: v = cpu->sysenter_esp; break;
     case 0x176: v = cpu->sysenter_eip; break;
     case 0x1B: v = 0; break; /* IA32_APIC_BASE: no local APIC (CPUID bit 9 clear) */
+    case 0x17: v = 0; break; /* IA32_PLATFORM_ID: platform 0 */
+    case 0x8B: v = 0; break; /* IA32_BIOS_SIGN_ID: no microcode update loaded */
     default:
         log_once(LOG_UNIMP, 0x700000000ull | cpu->regs[R_ECX], "rdmsr %08x: #GP\n",
                  cpu->regs[R_ECX]);
@@ -240,6 +242,7 @@ void op_wrmsr(Cpu *cpu, const DecodedInsn *d)
     case 0x175: cpu->sysenter_esp = (uint32_t)v; break;
     case 0x176: cpu->sysenter_eip = (uint32_t)v; break;
     case 0x1B: break; /* IA32_APIC_BASE: no local APIC to enable or move */
+    case 0x8B: break; /* IA32_BIOS_SIGN_ID: cleared before CPUID; nothing to load */
     default:
         log_once(LOG_UNIMP, 0x800000000ull | cpu->regs[R_ECX], "wrmsr %08x: #GP\n",
                  cpu->regs[R_ECX]);
@@ -249,7 +252,11 @@ void op_wrmsr(Cpu *cpu, const DecodedInsn *d)
 
 /* ---- control and debug registers ---- */
 
-#define CR4_SUPPORTED (CR4_VME | CR4_PVI | CR4_TSD | CR4_DE | CR4_PSE | CR4_MCE | CR4_PGE | CR4_PCE)
+/* OSFXSR (bit 9) exists because CPUID reports FXSR: an OS sets it before
+ * using FXSAVE (Linux does). Without SSE it changes nothing else. */
+#define CR4_OSFXSR (1u << 9)
+#define CR4_SUPPORTED                                                                              \
+    (CR4_VME | CR4_PVI | CR4_TSD | CR4_DE | CR4_PSE | CR4_MCE | CR4_PGE | CR4_PCE | CR4_OSFXSR)
 
 void op_mov_RdCd(Cpu *cpu, const DecodedInsn *d)
 {

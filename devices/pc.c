@@ -14,7 +14,11 @@
  * and a guest far ahead right after a rate drop wait in wall time.
  *
  * Port 92h (system control port A, PS/2 and later chipsets): bit 1 gates
- * A20, bit 0 pulses a CPU reset.
+ * A20, bit 0 pulses a CPU reset. Port 80h (POST codes, Linux's I/O delay)
+ * is a sink.
+ *
+ * -kernel boots a Linux bzImage (bios/linux.h) or a Multiboot kernel
+ * (bios/multiboot.h): a file with the Linux setup header is Linux.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "devices/pc.h"
@@ -23,6 +27,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bios/linux.h"
 #include "bios/multiboot.h"
 #include "bios/rom.h"
 #include "cpu/cpu.h"
@@ -56,7 +61,8 @@ struct Machine {
     Uart *com1;
     Debugcon *debugcon;
     ExitDev *exitdev;
-    MultibootKernel *kernel; /* -kernel: booted at every reset */
+    MultibootKernel *kernel;   /* -kernel (Multiboot): booted at every reset */
+    LinuxKernel *linux_kernel; /* -kernel (bzImage): booted at every reset */
     Device devices[MAX_DEVICES];
     int n_devices;
     Timer sync_timer;
@@ -163,10 +169,38 @@ static void portf0_write(void *opaque, uint16_t port, uint32_t val, unsigned siz
 
 static const IoOps portf0_ops = {portf0_read, portf0_write, 1};
 
+/* Port 80h: the POST code port. Nothing decodes it on this board, but
+ * Linux writes to it for short I/O delays (outb_p) and firmware writes its
+ * progress codes there: writes are dropped, reads give the open bus. */
+static uint32_t port80_read(void *opaque, uint16_t port, unsigned size)
+{
+    (void)opaque;
+    (void)port;
+    (void)size;
+    return 0xFFFFFFFFu;
+}
+
+static void port80_write(void *opaque, uint16_t port, uint32_t val, unsigned size)
+{
+    (void)opaque;
+    (void)port;
+    (void)val;
+    (void)size;
+}
+
+static const IoOps port80_ops = {port80_read, port80_write, 1};
+
 static void sync_tick(void *opaque)
 {
     Machine *m = opaque;
     timer_mod(&m->sync_timer, clock_now_ns(&m->clock) + SYNC_PERIOD_NS);
+}
+
+/* -kernel: loads the kernel into RAM and sets the CPU's entry state. */
+static void boot_kernel(Machine *m)
+{
+    if (m->kernel) multiboot_boot(m->kernel, m->bus, m->cpu);
+    if (m->linux_kernel) linux_boot(m->linux_kernel, m->bus, m->cpu);
 }
 
 Machine *machine_new(const MachineConfig *cfg, char *err, size_t errlen)
@@ -191,10 +225,21 @@ Machine *machine_new(const MachineConfig *cfg, char *err, size_t errlen)
     }
     m->cfg = *cfg;
     if (cfg->kernel_path) {
-        /* Read and check the kernel first: a bad file is the likeliest error. */
-        m->kernel = multiboot_open(cfg->kernel_path, cfg->kernel_cmdline, cfg->initrd,
-                                   cfg->ram_bytes, err, errlen);
-        if (!m->kernel) {
+        /* Read and check the kernel first: a bad file is the likeliest error.
+         * A Linux bzImage is recognised by its setup header ("HdrS" at 202h,
+         * which Multiboot kernels do not have); anything else must be a
+         * Multiboot kernel. */
+        bool ok;
+        if (linux_file_is_bzimage(cfg->kernel_path)) {
+            m->linux_kernel = linux_open(cfg->kernel_path, cfg->kernel_cmdline, cfg->initrd,
+                                         cfg->ram_bytes, err, errlen);
+            ok = m->linux_kernel != NULL;
+        } else {
+            m->kernel = multiboot_open(cfg->kernel_path, cfg->kernel_cmdline, cfg->initrd,
+                                       cfg->ram_bytes, err, errlen);
+            ok = m->kernel != NULL;
+        }
+        if (!ok) {
             machine_free(m);
             return NULL;
         }
@@ -233,11 +278,12 @@ Machine *machine_new(const MachineConfig *cfg, char *err, size_t errlen)
     add_device(m, &exitdev_device_ops, m->exitdev);
     bus_register_io(m->bus, 0x92, 1, &port92_ops, m);
     bus_register_io(m->bus, 0xF0, 1, &portf0_ops, m);
+    bus_register_io(m->bus, 0x80, 1, &port80_ops, m);
     m->cpu->on_ferr = ferr_changed;
     m->cpu->ferr_opaque = m;
     timer_init(&m->sync_timer, &m->clock, sync_tick, m, "sync");
     timer_mod(&m->sync_timer, SYNC_PERIOD_NS);
-    if (m->kernel) multiboot_boot(m->kernel, m->bus, m->cpu);
+    boot_kernel(m);
     m->wall_base_ns = host_now_ns();
     return m;
 }
@@ -250,6 +296,7 @@ void machine_free(Machine *m)
     cpu_free(m->cpu);
     bus_free(m->bus);
     multiboot_free(m->kernel);
+    linux_free(m->linux_kernel);
     free(m);
 }
 
@@ -261,7 +308,7 @@ void machine_reset(Machine *m)
     tb_flush(m->tb);
     cpu_reset(m->cpu);
     /* A reboot boots the kernel again (the guest may have overwritten it). */
-    if (m->kernel) multiboot_boot(m->kernel, m->bus, m->cpu);
+    boot_kernel(m);
 }
 
 int machine_exit_status(const Machine *m) { return m->exit_status; }

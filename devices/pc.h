@@ -14,8 +14,8 @@
  * port 61h, COM1 (16550A at 3F8h, IRQ4), the 0xE9 debug console, the exit
  * device at 0xF4 and port 92h (fast A20 and reset).
  *
- * With kernel_path set the machine boots a Multiboot kernel directly
- * (bios/multiboot.h): no firmware runs, the CPU starts at the kernel's
+ * With kernel_path set the machine boots a Linux bzImage (bios/linux.h) or
+ * a Multiboot kernel (bios/multiboot.h) directly: no firmware runs, the CPU starts at the kernel's
  * entry in protected mode, and every reset boots the kernel again.
  */
 #ifndef BRISK_PC_H
@@ -34,9 +34,9 @@
 typedef struct MachineConfig {
     uint64_t ram_bytes;
     const char *bios_path;  /* raw firmware image (optional with a kernel) */
-    const char *kernel_path;    /* Multiboot kernel booted directly (-kernel) */
+    const char *kernel_path;    /* bzImage or Multiboot kernel booted directly (-kernel) */
     const char *kernel_cmdline; /* its command line (-append) */
-    const char *initrd;         /* its modules, "FILE[ ARGS],..." (-initrd) */
+    const char *initrd;         /* Linux: the initrd; Multiboot: "FILE[ ARGS],..." (-initrd) */
     uint64_t icount_ips;    /* 0: guest time follows wall time; N: fixed N insns/s */
     CharBackend serial;     /* COM1 output */
     CharBackend debugcon;   /* port 0xE9 output */
