@@ -37,12 +37,17 @@
 #include "devices/core/log.h"
 #include "devices/debugcon.h"
 #include "devices/exitdev.h"
+#include "devices/i8042.h"
 #include "devices/pic.h"
 #include "devices/pit.h"
+#include "devices/rtc.h"
 #include "devices/uart.h"
 #include "translator/exec.h"
 
 #define MAX_DEVICES 16
+/* With --icount the RTC starts at a fixed date, so that runs stay
+ * identical: 2000-01-01 00:00:00 UTC. */
+#define RTC_FIXED_EPOCH_S 946684800
 #define SYNC_PERIOD_NS 1000000ull        /* the loop comes up for air every 1 ms of guest time */
 #define REALTIME_SLACK_NS 50000000ull    /* behind wall time by more: jump ahead */
 #define RATE_BAND_NS 2000000ull          /* ahead or behind by more: adapt the rate */
@@ -59,6 +64,8 @@ struct Machine {
     Pic *pic;
     Pit *pit;
     Uart *com1;
+    Rtc *rtc;
+    I8042 *kbc;
     Debugcon *debugcon;
     ExitDev *exitdev;
     MultibootKernel *kernel;   /* -kernel (Multiboot): booted at every reset */
@@ -125,18 +132,52 @@ static uint32_t port92_read(void *opaque, uint16_t port, unsigned size)
     return (m->port92 & ~2u) | (bus_a20(m->bus) ? 2u : 0u);
 }
 
+/* A reset asked for from inside a guest port write: the main loop does it
+ * at the next instruction boundary. */
+static void request_reset(Machine *m)
+{
+    m->reset_requested = true;
+    clock_request_stop(&m->clock);
+    m->cpu->stop_block = true;
+}
+
 static void port92_write(void *opaque, uint16_t port, uint32_t val, unsigned size)
 {
     Machine *m = opaque;
     (void)port;
     (void)size;
     bus_set_a20(m->bus, (val & 2) != 0);
-    if ((val & 1) && !(m->port92 & 1)) {
-        m->reset_requested = true;
-        clock_request_stop(&m->clock);
-        m->cpu->stop_block = true;
-    }
+    if ((val & 1) && !(m->port92 & 1)) request_reset(m);
     m->port92 = (uint8_t)(val & 0xFF);
+}
+
+/* The 8042's output port: A20 (bit 1) and the CPU reset line (bit 0). */
+static void kbc_set_a20(void *opaque, bool enabled) { bus_set_a20(((Machine *)opaque)->bus, enabled); }
+static void kbc_reset(void *opaque) { request_reset(opaque); }
+
+/* The standard PC/AT CMOS layout that BIOSes and OSes read (the IBM AT
+ * technical reference; SeaBIOS reads the same bytes on QEMU): base memory,
+ * extended memory up to 64 MiB in KiB, memory above 16 MiB in 64 KiB units,
+ * the equipment byte (an FPU, a VGA), no floppies or hard disks yet. */
+static void cmos_fill(Machine *m)
+{
+    uint64_t ram = m->cfg.ram_bytes;
+    uint64_t ext_k = ram > (1u << 20) ? (ram - (1u << 20)) >> 10 : 0;
+    if (ext_k > 0xFFFF) ext_k = 0xFFFF;
+    uint64_t above16 = ram > (16u << 20) ? (ram - (16u << 20)) >> 16 : 0;
+    if (above16 > 0xFFFF) above16 = 0xFFFF;
+    rtc_cmos_set(m->rtc, 0x10, 0x00); /* floppy types: none */
+    rtc_cmos_set(m->rtc, 0x12, 0x00); /* hard disk types: none */
+    rtc_cmos_set(m->rtc, 0x14, 0x02); /* equipment: FPU, VGA, no floppy */
+    rtc_cmos_set(m->rtc, 0x15, 640 & 0xFF);
+    rtc_cmos_set(m->rtc, 0x16, 640 >> 8);
+    rtc_cmos_set(m->rtc, 0x17, (uint8_t)ext_k);
+    rtc_cmos_set(m->rtc, 0x18, (uint8_t)(ext_k >> 8));
+    rtc_cmos_set(m->rtc, 0x30, (uint8_t)ext_k);
+    rtc_cmos_set(m->rtc, 0x31, (uint8_t)(ext_k >> 8));
+    rtc_cmos_set(m->rtc, 0x34, (uint8_t)above16);
+    rtc_cmos_set(m->rtc, 0x35, (uint8_t)(above16 >> 8));
+    rtc_cmos_set_checksum(m->rtc);
 }
 
 static const IoOps port92_ops = {port92_read, port92_write, 1};
@@ -270,6 +311,16 @@ Machine *machine_new(const MachineConfig *cfg, char *err, size_t errlen)
     add_device(m, &pit_device_ops, m->pit);
     m->com1 = uart_new(m->bus, 0x3F8, irq_line(pic_set_irq, m->pic, 4), &m->clock, cfg->serial);
     add_device(m, &uart_device_ops, m->com1);
+    /* The RTC is the one device whose start comes from the host (its
+     * time of day), except with --icount, where runs must be identical. */
+    RtcConfig rtc_cfg = {.base_epoch_s = cfg->icount_ips ? RTC_FIXED_EPOCH_S : (int64_t)time(NULL)};
+    m->rtc = rtc_new(m->bus, irq_line(pic_set_irq, m->pic, 8), &m->clock, &rtc_cfg);
+    add_device(m, &rtc_device_ops, m->rtc);
+    cmos_fill(m);
+    I8042Config kbc_cfg = {kbc_set_a20, kbc_reset, m};
+    m->kbc = i8042_new(m->bus, irq_line(pic_set_irq, m->pic, 1), irq_line(pic_set_irq, m->pic, 12),
+                       &m->clock, &kbc_cfg);
+    add_device(m, &i8042_device_ops, m->kbc);
     if (cfg->debugcon_enabled) {
         m->debugcon = debugcon_new(m->bus, 0xE9, cfg->debugcon);
         add_device(m, &debugcon_device_ops, m->debugcon);

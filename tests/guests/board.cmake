@@ -1,0 +1,1 @@
+guest_test(board --checks ${GUEST_DIR}/board.asm)
