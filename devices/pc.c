@@ -23,28 +23,41 @@
 #define _POSIX_C_SOURCE 200809L
 #include "devices/pc.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "bios/linux.h"
 #include "bios/multiboot.h"
+#include "bios/firmware.h"
 #include "bios/rom.h"
 #include "cpu/cpu.h"
 #include "devices/core/bus.h"
 #include "devices/core/clock.h"
 #include "devices/core/device.h"
 #include "devices/core/log.h"
+#include "devices/blockdev.h"
 #include "devices/debugcon.h"
+#include "devices/dma.h"
 #include "devices/exitdev.h"
+#include "devices/fdc.h"
+#include "devices/fw_cfg.h"
+#include "devices/i440fx.h"
 #include "devices/i8042.h"
+#include "devices/ide.h"
+#include "devices/pci.h"
 #include "devices/pic.h"
+#include "devices/piix3.h"
 #include "devices/pit.h"
 #include "devices/rtc.h"
 #include "devices/uart.h"
+#include "devices/vga.h"
 #include "translator/exec.h"
 
-#define MAX_DEVICES 16
+#define MAX_DEVICES 32
 /* With --icount the RTC starts at a fixed date, so that runs stay
  * identical: 2000-01-01 00:00:00 UTC. */
 #define RTC_FIXED_EPOCH_S 946684800
@@ -54,6 +67,108 @@
 #define AHEAD_WAIT_NS 20000000ull        /* ahead by more: also wait in wall time */
 #define RATE_MIN_IPS 1000000ull
 #define RATE_MAX_IPS 100000000000ull
+
+
+/* ---- PCI functions the board builds from device models ----------------
+ *
+ * The PIIX3's IDE function (00:01.1, 8086:7010): the legacy-mode IDE
+ * controller of devices/ide.c behind a PCI header whose BAR4 is the
+ * bus-master base (BMIBA). Both channels always decode their legacy ports;
+ * the IDETIM registers (40h-43h) and SIDETIM (44h) only store what the
+ * firmware writes (decode enable, timings: nothing to time here).
+ *
+ * The VGA (00:02.0, 1234:1111 as QEMU's "stdvga", which SeaVGABIOS's
+ * vgabios-stdvga.bin drives): devices/vga.c behind a PCI header with the
+ * VBE linear frame buffer as BAR0 (prefetchable memory, the size of VRAM)
+ * and the VGA BIOS as its expansion ROM (the ROM BAR), which SeaBIOS maps,
+ * copies to C0000h and runs, as on a real board. */
+typedef struct PciIde {
+    PciDevice pci;
+    Ide *ide;
+} PciIde;
+
+typedef struct PciVga {
+    PciDevice pci;
+    Bus *bus;
+    Vga *vga;
+    MemRegion *lfb;
+    MemRegion *rom;
+} PciVga;
+
+static void pci_ide_bar_map(PciDevice *d, int bar, uint32_t addr)
+{
+    PciIde *p = d->opaque;
+    if (bar == 4) ide_bm_set_base(p->ide, addr == PCI_BAR_UNMAPPED ? 0 : (uint16_t)addr);
+}
+
+static void pci_ide_reset(void *opaque)
+{
+    PciIde *p = opaque;
+    pci_device_reset(&p->pci);
+    memset(p->pci.config + 0x40, 0, 5);
+}
+
+static void pci_ide_free(void *opaque) { free(opaque); }
+
+static const DeviceOps pci_ide_device_ops = {"piix3-ide", pci_ide_reset, NULL, NULL, pci_ide_free};
+
+static PciIde *pci_ide_new(PciBus *pci, Ide *ide)
+{
+    PciIde *p = calloc(1, sizeof *p);
+    if (!p) return NULL;
+    p->ide = ide;
+    /* Mass storage, IDE, programming interface 80h: bus master capable,
+     * both channels in (fixed) compatibility mode. */
+    pci_device_init(&p->pci, "piix3-ide", 0x8086, 0x7010, 0x00, 0x010180, 0x00);
+    p->pci.opaque = p;
+    memset(p->pci.wmask + 0x40, 0xFF, 5);
+    pci_register_bar(&p->pci, 4, IDE_BM_PORTS, PCI_BAR_IO, pci_ide_bar_map);
+    if (!pci_bus_attach(pci, &p->pci, PCI_DEVFN(1, 1))) {
+        free(p);
+        return NULL;
+    }
+    return p;
+}
+
+static void pci_vga_bar_map(PciDevice *d, int bar, uint32_t addr)
+{
+    PciVga *p = d->opaque;
+    MemRegion *mr = bar == 0 ? p->lfb : bar == PCI_ROM_SLOT ? p->rom : NULL;
+    if (!mr) return;
+    bus_region_set(p->bus, mr, addr == PCI_BAR_UNMAPPED ? 0 : addr, addr != PCI_BAR_UNMAPPED);
+}
+
+static void pci_vga_reset(void *opaque) { pci_device_reset(&((PciVga *)opaque)->pci); }
+static void pci_vga_free(void *opaque) { free(opaque); }
+
+static const DeviceOps pci_vga_device_ops = {"stdvga-pci", pci_vga_reset, NULL, NULL, pci_vga_free};
+
+static PciVga *pci_vga_new(Bus *bus, PciBus *pci, Vga *vga, const uint8_t *rom, size_t rom_len)
+{
+    PciVga *p = calloc(1, sizeof *p);
+    if (!p) return NULL;
+    p->bus = bus;
+    p->vga = vga;
+    uint32_t vram_size;
+    uint8_t *vram = vga_vram(vga, &vram_size);
+    pci_device_init(&p->pci, "stdvga", 0x1234, 0x1111, 0x02, 0x030000, 0x00);
+    p->pci.opaque = p;
+    p->lfb = bus_add_host(bus, 0, vram_size, vram, MR_RAM, 10, "vga-lfb");
+    if (p->lfb) bus_region_set(bus, p->lfb, 0, false);
+    pci_register_bar(&p->pci, 0, vram_size, PCI_BAR_MEM_PREFETCH, pci_vga_bar_map);
+    if (rom && rom_len) {
+        uint32_t size = 2048;
+        while (size < rom_len) size <<= 1;
+        p->rom = bus_add_rom(bus, 0, rom, rom_len, "vgabios");
+        if (p->rom) bus_region_set(bus, p->rom, 0, false);
+        pci_register_bar(&p->pci, PCI_ROM_SLOT, size, PCI_BAR_MEM, pci_vga_bar_map);
+    }
+    if (!p->lfb || (rom && rom_len && !p->rom) || !pci_bus_attach(pci, &p->pci, PCI_DEVFN(2, 0))) {
+        free(p);
+        return NULL;
+    }
+    return p;
+}
 
 struct Machine {
     MachineConfig cfg;
@@ -67,7 +182,20 @@ struct Machine {
     Rtc *rtc;
     I8042 *kbc;
     Debugcon *debugcon;
+    Debugcon *biosdbg;          /* port 0x402: SeaBIOS's debug output */
     ExitDev *exitdev;
+    PciBus *pci;
+    I440fx *i440fx;
+    Piix3 *piix3;
+    Dma *dma;
+    Fdc *fdc;
+    Ide *ide;
+    BlockDev *disks[4];
+    Vga *vga;
+    FwCfg *fw_cfg;
+    PciIde *pci_ide;
+    PciVga *pci_vga;
+    uint8_t *ram;
     MultibootKernel *kernel;   /* -kernel (Multiboot): booted at every reset */
     LinuxKernel *linux_kernel; /* -kernel (bzImage): booted at every reset */
     Device devices[MAX_DEVICES];
@@ -244,12 +372,265 @@ static void boot_kernel(Machine *m)
     if (m->linux_kernel) linux_boot(m->linux_kernel, m->bus, m->cpu);
 }
 
-Machine *machine_new(const MachineConfig *cfg, char *err, size_t errlen)
+/* The CMOS floppy drive type (high nibble A:, low nibble B:) for an image
+ * of the given size: 1 = 360K 5.25", 2 = 1.2M 5.25", 3 = 720K 3.5",
+ * 4 = 1.44M 3.5", 5 = 2.88M 3.5" (the smaller 5.25" formats sit in a 360K
+ * drive). */
+static uint8_t cmos_floppy_type(uint64_t bytes)
 {
-    if (!cfg->bios_path && !cfg->kernel_path) {
-        snprintf(err, errlen, "no firmware given: use -bios FILE (or boot a kernel with -kernel)");
+    switch (bytes) {
+    case 163840: case 184320: case 327680: case 368640: return 1;
+    case 1228800: return 2;
+    case 737280: return 3;
+    case 1474560: return 4;
+    case 2949120: return 5;
+    default: return 0;
+    }
+}
+
+/* Boot device codes of the CMOS boot order bytes 3Dh and 38h (as QEMU
+ * stores -boot and SeaBIOS reads it): 1 floppy, 2 hard disk, 3 CD-ROM,
+ * 4 network. */
+static uint8_t boot_code(char c)
+{
+    switch (c) {
+    case 'a': case 'b': return 1;
+    case 'c': return 2;
+    case 'd': return 3;
+    case 'n': return 4;
+    default: return 0;
+    }
+}
+
+/* What the board adds to the AT CMOS layout once its drives are known:
+ * floppy types and the equipment byte, hard disk types 0Fh/47 with the
+ * user-defined geometry of drives 0 and 1 (what IDENTIFY reports), the
+ * boot order. */
+static void cmos_fill_drives(Machine *m, const uint64_t fd_bytes[2])
+{
+    uint8_t fa = cmos_floppy_type(fd_bytes[0]), fb = cmos_floppy_type(fd_bytes[1]);
+    rtc_cmos_set(m->rtc, 0x10, (uint8_t)(fa << 4 | fb));
+    unsigned nfd = (fa != 0) + (fb != 0);
+    uint8_t equip = 0x02; /* FPU; video 00: EGA/VGA */
+    if (nfd) equip |= 0x01 | (uint8_t)((nfd - 1) << 6);
+    rtc_cmos_set(m->rtc, 0x14, equip);
+    uint8_t hdtypes = 0;
+    for (int d = 0; d < 2; d++) {
+        if (!m->disks[d]) continue;
+        hdtypes |= d == 0 ? 0xF0 : 0x0F;
+        rtc_cmos_set(m->rtc, 0x19 + (unsigned)d, 47);
+        uint64_t sectors = blockdev_sectors(m->disks[d]);
+        uint64_t cyls = sectors / (16 * 63);
+        if (cyls > 16383) cyls = 16383;
+        if (cyls == 0) cyls = 1;
+        unsigned base = d == 0 ? 0x1B : 0x24;
+        rtc_cmos_set(m->rtc, base + 0, (uint8_t)cyls);
+        rtc_cmos_set(m->rtc, base + 1, (uint8_t)(cyls >> 8));
+        rtc_cmos_set(m->rtc, base + 2, 16);   /* heads */
+        rtc_cmos_set(m->rtc, base + 3, 0xFF); /* write precompensation: none */
+        rtc_cmos_set(m->rtc, base + 4, 0xFF);
+        rtc_cmos_set(m->rtc, base + 5, 0x08); /* control: more than 8 heads */
+        rtc_cmos_set(m->rtc, base + 6, (uint8_t)cyls); /* landing zone */
+        rtc_cmos_set(m->rtc, base + 7, (uint8_t)(cyls >> 8));
+        rtc_cmos_set(m->rtc, base + 8, 63); /* sectors per track */
+    }
+    rtc_cmos_set(m->rtc, 0x12, hdtypes);
+    const char *order = m->cfg.boot_order ? m->cfg.boot_order : "cad";
+    uint8_t code[3] = {0, 0, 0};
+    for (int i = 0; i < 3 && order[i]; i++) code[i] = boot_code(order[i]);
+    rtc_cmos_set(m->rtc, 0x3D, (uint8_t)(code[1] << 4 | code[0]));
+    rtc_cmos_set(m->rtc, 0x38, (uint8_t)(code[2] << 4)); /* bit 0 clear: check the boot signature */
+    rtc_cmos_set_checksum(m->rtc);
+}
+
+/* fw_cfg items SeaBIOS reads on this board (QEMU's docs/specs/fw_cfg.rst
+ * and SeaBIOS's paravirt code): RAM size, one CPU, the boot menu switch and
+ * the e820 map of RAM (20-byte entries: base, length, type 1). */
+static void fw_cfg_fill(Machine *m)
+{
+    FwCfg *fc = m->fw_cfg;
+    fw_cfg_add_i64(fc, FW_CFG_RAM_SIZE, m->cfg.ram_bytes);
+    fw_cfg_add_i16(fc, FW_CFG_NB_CPUS, 1);
+    fw_cfg_add_i16(fc, FW_CFG_MAX_CPUS, 1);
+    fw_cfg_add_i16(fc, FW_CFG_NOGRAPHIC, 0);
+    fw_cfg_add_i16(fc, FW_CFG_BOOT_MENU, m->cfg.boot_menu ? 1 : 0);
+    uint8_t e820[20] = {0};
+    uint64_t len = m->cfg.ram_bytes;
+    for (int i = 0; i < 8; i++) e820[8 + i] = (uint8_t)(len >> (8 * i));
+    e820[16] = 1;
+    fw_cfg_add_file(fc, "etc/e820", e820, sizeof e820);
+}
+
+/* Port 0x402, SeaBIOS's debug port on QEMU: its output goes to the log
+ * with -d bios and to the -debugcon backend when there is one. */
+static void biosdbg_write(void *opaque, const uint8_t *buf, size_t n)
+{
+    Machine *m = opaque;
+    if (log_enabled(LOG_BIOS)) log_printf("%.*s", (int)n, (const char *)buf);
+    if (m->cfg.debugcon_enabled) chardev_write(&m->cfg.debugcon, buf, n);
+}
+
+static void pci_reset_request(void *opaque, bool hard)
+{
+    (void)hard;
+    request_reset(opaque);
+}
+
+static void set_elcr(void *opaque, uint16_t elcr) { pic_set_elcr(opaque, elcr); }
+
+/* A copy of a floppy image in an unlinked temporary file, for -snapshot:
+ * the FDC writes through to its file, so it gets a private one. Returns
+ * the path (the caller unlinks it after fdc_attach) or NULL. */
+static char *snapshot_copy(const char *path, char *err, size_t errlen)
+{
+    FILE *in = fopen(path, "rb");
+    if (!in) {
+        snprintf(err, errlen, "-fda/-fdb: cannot open '%s': %s", path, strerror(errno));
         return NULL;
     }
+    const char *tmp = getenv("TMPDIR");
+    char *name = malloc(4096);
+    if (!name) {
+        fclose(in);
+        return NULL;
+    }
+    snprintf(name, 4096, "%s/brisk-floppy.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    int fd = mkstemp(name);
+    FILE *out = fd >= 0 ? fdopen(fd, "wb") : NULL;
+    bool ok = out != NULL;
+    char buf[65536];
+    size_t n;
+    while (ok && (n = fread(buf, 1, sizeof buf, in)) > 0) ok = fwrite(buf, 1, n, out) == n;
+    ok = ok && !ferror(in);
+    fclose(in);
+    if (out && fclose(out) != 0) ok = false;
+    if (!ok) {
+        snprintf(err, errlen, "-snapshot: cannot copy the floppy image '%s' to %s", path, name);
+        if (fd >= 0) unlink(name);
+        free(name);
+        return NULL;
+    }
+    return name;
+}
+
+static uint64_t file_size(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
+}
+
+/* The chipset and the devices on it. Returns false with err filled. */
+static bool build_board(Machine *m, char *err, size_t errlen)
+{
+    const MachineConfig *cfg = &m->cfg;
+    m->pci = pci_bus_new(m->bus, &(PciBusConfig){pci_reset_request, m});
+    if (!m->pci) goto oom;
+    add_device(m, &pci_bus_device_ops, m->pci);
+    m->i440fx = i440fx_new(m->bus, m->pci, &(I440fxConfig){m->ram, cfg->ram_bytes});
+    if (!m->i440fx) goto oom;
+    add_device(m, &i440fx_device_ops, m->i440fx);
+    /* QEMU's subsystem IDs on the host bridge: SeaBIOS takes them as "this
+     * is a QEMU-compatible board" (and then trusts fw_cfg). */
+    PciDevice *nb = i440fx_pci(m->i440fx);
+    pci_set_word(nb->config + PCI_SUBSYSTEM_VENDOR_ID, 0x1AF4);
+    pci_set_word(nb->config + PCI_SUBSYSTEM_ID, 0x1100);
+    Piix3Config sb = {.set_elcr = set_elcr, .elcr_opaque = m->pic};
+    for (int i = 0; i < 16; i++) sb.isa_irq[i] = irq_line(pic_set_irq, m->pic, i);
+    m->piix3 = piix3_new(m->bus, m->pci, PCI_DEVFN(1, 0), &sb);
+    if (!m->piix3) goto oom;
+    add_device(m, &piix3_device_ops, m->piix3);
+
+    /* Storage: the IDE disks (opened first: a bad image is the likeliest
+     * error), then the floppies. */
+    for (int i = 0; i < 4; i++) {
+        if (!cfg->hd_path[i]) continue;
+        char e[400];
+        m->disks[i] = blockdev_open(cfg->hd_path[i], cfg->hd_read_only[i], cfg->snapshot, e,
+                                    sizeof e);
+        if (!m->disks[i]) {
+            snprintf(err, errlen, "-hd%c: %s", 'a' + i, e);
+            return false;
+        }
+    }
+    IdeConfig ic = {{m->disks[0], m->disks[1], m->disks[2], m->disks[3]}};
+    m->ide = ide_new(m->bus, irq_line(pic_set_irq, m->pic, 14), irq_line(pic_set_irq, m->pic, 15),
+                     &m->clock, &ic);
+    if (!m->ide) goto oom;
+    add_device(m, &ide_device_ops, m->ide);
+    m->pci_ide = pci_ide_new(m->pci, m->ide);
+    if (!m->pci_ide) goto oom;
+    add_device(m, &pci_ide_device_ops, m->pci_ide);
+
+    m->dma = dma_new(m->bus);
+    if (!m->dma) goto oom;
+    add_device(m, &dma_device_ops, m->dma);
+    unsigned ndrives = 0;
+    uint64_t fd_bytes[2] = {0, 0};
+    for (int i = 0; i < 2; i++)
+        if (cfg->fd_path[i]) ndrives = (unsigned)i + 1;
+    m->fdc = fdc_new(m->bus, m->dma, irq_line(pic_set_irq, m->pic, 6), &m->clock,
+                     &(FdcConfig){ndrives ? ndrives : 1});
+    if (!m->fdc) goto oom;
+    add_device(m, &fdc_device_ops, m->fdc);
+    for (int i = 0; i < 2; i++) {
+        if (!cfg->fd_path[i]) continue;
+        char e[400];
+        const char *path = cfg->fd_path[i];
+        char *copy = NULL;
+        if (cfg->snapshot && !cfg->fd_read_only[i]) {
+            copy = snapshot_copy(path, err, errlen);
+            if (!copy) return false;
+            path = copy;
+        }
+        bool ok = fdc_attach(m->fdc, (unsigned)i, path, cfg->fd_read_only[i], e, sizeof e);
+        if (copy) {
+            unlink(copy);
+            free(copy);
+        }
+        if (!ok) {
+            snprintf(err, errlen, "-fd%c: %s", 'a' + i, e);
+            return false;
+        }
+        fd_bytes[i] = file_size(cfg->fd_path[i]);
+    }
+
+    /* The VGA, with SeaVGABIOS as its ROM when SeaBIOS runs. */
+    m->vga = vga_new(m->bus, &m->clock, NULL);
+    if (!m->vga) goto oom;
+    add_device(m, &vga_device_ops, m->vga);
+    uint8_t *vgarom = NULL;
+    size_t vgarom_len = 0;
+    if (!cfg->kernel_path) {
+        /* SeaBIOS needs it; a -bios ROM of the user's may do without. */
+        char *path = firmware_find(FIRMWARE_VGA_BIOS, cfg->firmware_dir, err, errlen);
+        if (path) {
+            vgarom = rom_read_file(path, 1u << 20, &vgarom_len, err, errlen);
+            free(path);
+            if (!vgarom) return false;
+        } else if (!cfg->bios_path) {
+            return false;
+        }
+    } else {
+        vga_set_mode3_registers(m->vga);
+    }
+    m->pci_vga = pci_vga_new(m->bus, m->pci, m->vga, vgarom, vgarom_len);
+    free(vgarom);
+    if (!m->pci_vga) goto oom;
+    add_device(m, &pci_vga_device_ops, m->pci_vga);
+
+    m->fw_cfg = fw_cfg_new(m->bus);
+    if (!m->fw_cfg) goto oom;
+    add_device(m, &fw_cfg_device_ops, m->fw_cfg);
+    fw_cfg_fill(m);
+    cmos_fill_drives(m, fd_bytes);
+    return true;
+oom:
+    snprintf(err, errlen, "out of memory while building the machine");
+    return false;
+}
+
+Machine *machine_new(const MachineConfig *cfg, char *err, size_t errlen)
+{
     if (!cfg->kernel_path && (cfg->kernel_cmdline || cfg->initrd)) {
         snprintf(err, errlen, "-append and -initrd need -kernel");
         return NULL;
@@ -285,15 +666,31 @@ Machine *machine_new(const MachineConfig *cfg, char *err, size_t errlen)
             return NULL;
         }
     }
+    /* The firmware: -bios, else SeaBIOS from the search path (none with a
+     * directly booted kernel). */
+    char *bios_found = NULL;
+    const char *bios = cfg->bios_path;
+    if (!bios && !cfg->kernel_path) {
+        bios_found = firmware_find(FIRMWARE_BIOS, cfg->firmware_dir, err, errlen);
+        if (!bios_found) {
+            machine_free(m);
+            return NULL;
+        }
+        bios = bios_found;
+    }
     clock_init(&m->clock, cfg->icount_ips ? cfg->icount_ips : MACHINE_DEFAULT_IPS);
     m->bus = bus_new();
-    if (!m->bus || !bus_add_ram(m->bus, 0, cfg->ram_bytes, "ram")) {
+    m->ram = m->bus ? bus_add_ram(m->bus, 0, cfg->ram_bytes, "ram") : NULL;
+    if (!m->ram) {
         snprintf(err, errlen, "cannot allocate %llu MiB of guest RAM",
                  (unsigned long long)(cfg->ram_bytes >> 20));
+        free(bios_found);
         machine_free(m);
         return NULL;
     }
-    if (cfg->bios_path && !rom_load_bios(m->bus, cfg->bios_path, err, errlen)) {
+    bool rom_ok = !bios || rom_load_bios(m->bus, bios, err, errlen);
+    free(bios_found);
+    if (!rom_ok) {
         machine_free(m);
         return NULL;
     }
@@ -312,8 +709,11 @@ Machine *machine_new(const MachineConfig *cfg, char *err, size_t errlen)
     m->com1 = uart_new(m->bus, 0x3F8, irq_line(pic_set_irq, m->pic, 4), &m->clock, cfg->serial);
     add_device(m, &uart_device_ops, m->com1);
     /* The RTC is the one device whose start comes from the host (its
-     * time of day), except with --icount, where runs must be identical. */
-    RtcConfig rtc_cfg = {.base_epoch_s = cfg->icount_ips ? RTC_FIXED_EPOCH_S : (int64_t)time(NULL)};
+     * time of day), except with --icount, where runs must be identical,
+     * or when -rtc base= fixes it. */
+    RtcConfig rtc_cfg = {.base_epoch_s = cfg->rtc_base_set ? cfg->rtc_base_s
+                                         : cfg->icount_ips ? RTC_FIXED_EPOCH_S
+                                                           : (int64_t)time(NULL)};
     m->rtc = rtc_new(m->bus, irq_line(pic_set_irq, m->pic, 8), &m->clock, &rtc_cfg);
     add_device(m, &rtc_device_ops, m->rtc);
     cmos_fill(m);
@@ -325,11 +725,17 @@ Machine *machine_new(const MachineConfig *cfg, char *err, size_t errlen)
         m->debugcon = debugcon_new(m->bus, 0xE9, cfg->debugcon);
         add_device(m, &debugcon_device_ops, m->debugcon);
     }
+    m->biosdbg = debugcon_new(m->bus, 0x402, (CharBackend){biosdbg_write, m});
+    add_device(m, &debugcon_device_ops, m->biosdbg);
     m->exitdev = exitdev_new(m->bus, 0xF4, on_guest_exit, m);
     add_device(m, &exitdev_device_ops, m->exitdev);
     bus_register_io(m->bus, 0x92, 1, &port92_ops, m);
     bus_register_io(m->bus, 0xF0, 1, &portf0_ops, m);
     bus_register_io(m->bus, 0x80, 1, &port80_ops, m);
+    if (!build_board(m, err, errlen)) {
+        machine_free(m);
+        return NULL;
+    }
     m->cpu->on_ferr = ferr_changed;
     m->cpu->ferr_opaque = m;
     timer_init(&m->sync_timer, &m->clock, sync_tick, m, "sync");
@@ -343,12 +749,18 @@ void machine_free(Machine *m)
 {
     if (!m) return;
     for (int i = m->n_devices - 1; i >= 0; i--) device_destroy(&m->devices[i]);
+    for (int i = 0; i < 4; i++) blockdev_close(m->disks[i]);
     tb_free(m->tb);
     cpu_free(m->cpu);
     bus_free(m->bus);
     multiboot_free(m->kernel);
     linux_free(m->linux_kernel);
     free(m);
+}
+
+size_t machine_text_dump(Machine *m, char *buf, size_t cap)
+{
+    return vga_text_dump(m->vga, buf, cap);
 }
 
 void machine_reset(Machine *m)

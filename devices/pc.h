@@ -33,13 +33,32 @@
 
 typedef struct MachineConfig {
     uint64_t ram_bytes;
-    const char *bios_path;  /* raw firmware image (optional with a kernel) */
+    /* Firmware: a raw image (-bios). NULL with no kernel: SeaBIOS
+     * (bios-256k.bin) is looked up in firmware_dir (-L), then
+     * /usr/share/seabios, then /usr/share/qemu. */
+    const char *bios_path;
+    const char *firmware_dir;   /* -L: searched first for BIOS and VGA BIOS files */
     const char *kernel_path;    /* bzImage or Multiboot kernel booted directly (-kernel) */
     const char *kernel_cmdline; /* its command line (-append) */
     const char *initrd;         /* Linux: the initrd; Multiboot: "FILE[ ARGS],..." (-initrd) */
+    /* IDE disks: index = channel * 2 + unit (-hda..-hdd, -drive if=ide,index=N). */
+    const char *hd_path[4];
+    bool hd_read_only[4];
+    /* Floppy drives A: and B: (-fda, -fdb, -drive if=floppy,index=N). */
+    const char *fd_path[2];
+    bool fd_read_only[2];
+    bool snapshot;              /* -snapshot: disk writes go to a temporary overlay */
+    /* -boot: drive letters in order ('a' floppy, 'c' first hard disk, 'd'
+     * CD-ROM, 'n' network); NULL: "cad" as QEMU. boot_menu: -boot menu=on. */
+    const char *boot_order;
+    bool boot_menu;
+    /* -rtc base=...: the RTC's time at power-on as Unix seconds. Unset: the
+     * host's clock (UTC), or 2000-01-01 with --icount. */
+    bool rtc_base_set;
+    int64_t rtc_base_s;
     uint64_t icount_ips;    /* 0: guest time follows wall time; N: fixed N insns/s */
     CharBackend serial;     /* COM1 output */
-    CharBackend debugcon;   /* port 0xE9 output */
+    CharBackend debugcon;   /* ports 0xE9 and 0x402 (SeaBIOS's debug port) output */
     bool debugcon_enabled;
     bool no_reboot;         /* a triple fault stops instead of resetting */
 } MachineConfig;
@@ -74,5 +93,8 @@ uint64_t machine_icount(const Machine *m);
 /* Blocks the translator has decoded since the machine was built (--stats). */
 uint64_t machine_blocks_decoded(const Machine *m);
 uint64_t machine_now_ns(const Machine *m);
+/* The VGA text screen as plain ASCII rows (vga_text_dump); empty in a
+ * graphics mode. Same return convention as snprintf. */
+size_t machine_text_dump(Machine *m, char *buf, size_t cap);
 
 #endif
