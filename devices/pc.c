@@ -829,6 +829,11 @@ MachineExit machine_run(Machine *m, MachinePollFn poll, void *opaque)
         }
         if (m->reset_requested) {
             m->reset_requested = false;
+            /* -no-reboot: any reset ends the run, as with QEMU. */
+            if (m->cfg.no_reboot) {
+                fprintf(stderr, "brisk: the guest reset the machine; stopping (-no-reboot)\n");
+                return MACHINE_EXIT_RESET;
+            }
             machine_reset(m);
         }
         if (why == CPU_EXIT_SHUTDOWN) {

@@ -60,7 +60,7 @@ typedef struct MachineConfig {
     CharBackend serial;     /* COM1 output */
     CharBackend debugcon;   /* ports 0xE9 and 0x402 (SeaBIOS's debug port) output */
     bool debugcon_enabled;
-    bool no_reboot;         /* a triple fault stops instead of resetting */
+    bool no_reboot;         /* a reset or triple fault stops instead of rebooting */
 } MachineConfig;
 
 typedef struct Machine Machine;
@@ -75,6 +75,7 @@ typedef enum {
     MACHINE_EXIT_SHUTDOWN,   /* triple fault with no_reboot */
     MACHINE_EXIT_HALTED,     /* HLT with interrupts disabled: nothing can wake it */
     MACHINE_EXIT_REQUESTED,  /* machine_request_stop (frontend) */
+    MACHINE_EXIT_RESET,      /* the guest reset the machine (port 92h, 8042, CF9h) with no_reboot */
 } MachineExit;
 
 MachineConfig machine_default_config(void);
