@@ -548,7 +548,7 @@ static bool build_board(Machine *m, char *err, size_t errlen)
         m->disks[i] = blockdev_open(cfg->hd_path[i], cfg->hd_read_only[i], cfg->snapshot, e,
                                     sizeof e);
         if (!m->disks[i]) {
-            snprintf(err, errlen, "-hd%c: %s", 'a' + i, e);
+            snprintf(err, errlen, "-hd%c (-drive index=%d): %s", 'a' + i, i, e);
             return false;
         }
     }
@@ -588,7 +588,7 @@ static bool build_board(Machine *m, char *err, size_t errlen)
             free(copy);
         }
         if (!ok) {
-            snprintf(err, errlen, "-fd%c: %s", 'a' + i, e);
+            snprintf(err, errlen, "-fd%c (-drive if=floppy,index=%d): %s", 'a' + i, i, e);
             return false;
         }
         fd_bytes[i] = file_size(cfg->fd_path[i]);

@@ -2,6 +2,9 @@
  * main.c - the `brisk` command: parses options, builds the machine, runs
  * it headless with COM1 on a terminal or file, and turns how it ended into
  * an exit status. Host errors become one-line messages and status 2.
+ *
+ * Output files (-serial file:, --screendump) are opened before the machine
+ * is built, so a bad path fails at once rather than after a long run.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
@@ -59,6 +62,32 @@ static FILE *open_chr(const ChrSpec *c, const char *what, CharBackend *be)
     return NULL;
 }
 
+/* --screendump: the text screen, however the run ended. Returns false
+ * (with the message printed) if the file could not be written. */
+static bool write_screendump(Machine *m, FILE *f, const char *path)
+{
+    size_t cap = 64 * 1024;
+    char *buf = malloc(cap);
+    size_t n = buf ? machine_text_dump(m, buf, cap) : 0;
+    if (buf && n >= cap) { /* larger than expected: ask again with room for all */
+        char *big = realloc(buf, n + 1);
+        if (big) {
+            buf = big;
+            n = machine_text_dump(m, buf, n + 1);
+        } else {
+            n = cap - 1;
+        }
+    }
+    bool ok = buf != NULL;
+    if (ok && n && fwrite(buf, 1, n, f) != n) ok = false;
+    if (fclose(f) != 0) ok = false;
+    if (!ok)
+        fprintf(stderr, "brisk: --screendump: cannot write '%s': %s\n", path,
+                buf ? strerror(errno) : "out of memory");
+    free(buf);
+    return ok;
+}
+
 static double wall_seconds(void)
 {
     struct timespec ts;
@@ -83,6 +112,7 @@ int main(int argc, char **argv)
     Options o;
     char err[512];
     int rc = options_parse(&o, argc, argv, err, sizeof err);
+    if (rc != 0) options_free(&o);
     if (rc == 2) {
         fprintf(stderr, "brisk: %s\n", err);
         return 2;
@@ -97,6 +127,14 @@ int main(int argc, char **argv)
     }
     if (o.log_file && !log_set_file(o.log_file)) {
         fprintf(stderr, "brisk: -D: cannot open '%s': %s\n", o.log_file, strerror(errno));
+        options_free(&o);
+        return 2;
+    }
+    FILE *screendump_file = NULL;
+    if (o.screendump && !(screendump_file = fopen(o.screendump, "wb"))) {
+        fprintf(stderr, "brisk: --screendump: cannot open '%s': %s\n", o.screendump,
+                strerror(errno));
+        options_free(&o);
         return 2;
     }
     log_set_mask(o.log_mask);
@@ -109,6 +147,20 @@ int main(int argc, char **argv)
     cfg.initrd = o.initrd;
     cfg.icount_ips = o.icount_ips;
     cfg.no_reboot = o.no_reboot;
+    cfg.firmware_dir = o.firmware_dir;
+    for (int i = 0; i < 4; i++) {
+        cfg.hd_path[i] = o.hd[i];
+        cfg.hd_read_only[i] = o.hd_read_only[i];
+    }
+    for (int i = 0; i < 2; i++) {
+        cfg.fd_path[i] = o.fd[i];
+        cfg.fd_read_only[i] = o.fd_read_only[i];
+    }
+    cfg.snapshot = o.snapshot;
+    cfg.boot_order = o.boot_order[0] ? o.boot_order : NULL;
+    cfg.boot_menu = o.boot_menu;
+    cfg.rtc_base_set = o.rtc_base_set;
+    cfg.rtc_base_s = o.rtc_base_s;
     FILE *serial_file = open_chr(&o.serial, "-serial", &cfg.serial);
     FILE *debugcon_file = open_chr(&o.debugcon, "-debugcon", &cfg.debugcon);
     cfg.debugcon_enabled = o.debugcon.kind != CHR_NONE;
@@ -116,6 +168,8 @@ int main(int argc, char **argv)
     Machine *m = machine_new(&cfg, err, sizeof err);
     if (!m) {
         fprintf(stderr, "brisk: %s\n", err);
+        if (screendump_file) fclose(screendump_file);
+        options_free(&o);
         return 2;
     }
     Frontend fe = {o.serial.kind == CHR_STDIO, false};
@@ -127,10 +181,12 @@ int main(int argc, char **argv)
     default: status = 0; break;
     }
     if (o.stats) print_stats(m, start_s);
+    if (screendump_file && !write_screendump(m, screendump_file, o.screendump)) status = 2;
     machine_free(m);
     if (serial_file) fclose(serial_file);
     if (debugcon_file) fclose(debugcon_file);
     fflush(stdout);
     log_close();
+    options_free(&o);
     return status;
 }

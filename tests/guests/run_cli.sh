@@ -10,6 +10,11 @@
 #   --stdout REGEX     a line of stdout must match (grep -E); repeatable
 #   --stderr REGEX     a line of stderr must match; repeatable
 #   --timeout S        wall-clock limit in seconds (default 30)
+#   --env NAME=VALUE   set an environment variable for brisk; repeatable
+#                      (e.g. BRISK_FIRMWARE_PATH=/nonexistent: no firmware)
+#   --file PATH REGEX  after the run, a line of the file PATH (which brisk
+#                      writes, e.g. --screendump PATH) must match; PATH is
+#                      removed before the run, so a stale file cannot pass
 #
 # brisk's stdin is /dev/null, so a mistake that starts the guest with COM1
 # on stdio cannot wait for input.
@@ -27,6 +32,9 @@ status=
 one_line=0
 out_expects=()
 err_expects=()
+env_vars=()
+file_paths=()
+file_expects=()
 timeout_s=30
 while [ $# -gt 0 ]; do
     case $1 in
@@ -35,6 +43,13 @@ while [ $# -gt 0 ]; do
     --stdout) out_expects+=("$2"); shift 2 ;;
     --stderr) err_expects+=("$2"); shift 2 ;;
     --timeout) timeout_s=$2; shift 2 ;;
+    --file) file_paths+=("$2"); file_expects+=("$3"); shift 3 ;;
+    --env)
+        case $2 in
+        [A-Za-z_]*=*) env_vars+=("$2") ;;
+        *) echo "$0: --env needs NAME=VALUE, not '$2'" >&2; exit 2 ;;
+        esac
+        shift 2 ;;
     --) shift; break ;;
     *) echo "$0: unknown option '$1'" >&2; exit 2 ;;
     esac
@@ -47,10 +62,15 @@ fi
 work=$(mktemp -d "${TMPDIR:-/tmp}/brisk-cli.XXXXXX") || exit 2
 trap 'rm -rf "$work"' EXIT
 
-timeout "$timeout_s" "$brisk" "$@" </dev/null >"$work/out" 2>"$work/err"
+for f in "${file_paths[@]+"${file_paths[@]}"}"; do
+    rm -f -- "$f"
+done
+
+env "${env_vars[@]+"${env_vars[@]}"}" timeout "$timeout_s" "$brisk" "$@" \
+    </dev/null >"$work/out" 2>"$work/err"
 rc=$?
 failed=0
-echo "command: brisk $*"
+echo "command: ${env_vars[*]+"${env_vars[*]} "}brisk $*"
 fail() {
     echo "FAILED: $*"
     failed=1
@@ -72,6 +92,15 @@ for re in "${out_expects[@]+"${out_expects[@]}"}"; do
 done
 for re in "${err_expects[@]+"${err_expects[@]}"}"; do
     grep -a -q -E -e "$re" "$work/err" || fail "no stderr line matches '$re'"
+done
+for i in "${!file_paths[@]}"; do
+    f=${file_paths[$i]}
+    if [ ! -f "$f" ]; then
+        fail "brisk did not write $f"
+    else
+        grep -a -q -E -e "${file_expects[$i]}" "$f" ||
+            fail "no line of $f matches '${file_expects[$i]}'"
+    fi
 done
 
 if [ "$failed" = 1 ]; then
