@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,24 +25,40 @@
 typedef struct Frontend {
     bool stdin_serial;
     bool stdin_eof;
+    /* Typed or piped bytes COM1 has not taken yet: fed as its receive FIFO
+     * drains, so pasted text and scripted input are not lost. */
+    uint8_t pending[4096];
+    size_t pending_len, pending_pos;
 } Frontend;
+
+/* SIGINT/SIGTERM: the run stops at the next poll and ends as usual
+ * (screen dump, images closed with fsync, statistics). */
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig) { stop_signal = sig; }
 
 /* Feeds bytes typed on stdin to COM1 (when COM1 is on stdio). */
 static void poll_input(Machine *m, void *opaque)
 {
     Frontend *fe = opaque;
-    if (!fe->stdin_serial || fe->stdin_eof) return;
-    struct pollfd p = {STDIN_FILENO, POLLIN, 0};
-    if (poll(&p, 1, 0) <= 0 || !(p.revents & (POLLIN | POLLHUP))) return;
-    uint8_t buf[16];
-    ssize_t n = read(STDIN_FILENO, buf, sizeof buf);
-    if (n <= 0) {
-        fe->stdin_eof = true;
+    if (stop_signal) {
+        machine_request_stop(m);
         return;
     }
-    /* COM1's FIFO takes at most 16 bytes at a time; what does not fit is
-     * dropped, as with a real line without flow control. */
-    machine_serial_input(m, buf, (size_t)n);
+    if (!fe->stdin_serial) return;
+    if (fe->pending_pos == fe->pending_len && !fe->stdin_eof) {
+        struct pollfd p = {STDIN_FILENO, POLLIN, 0};
+        if (poll(&p, 1, 0) <= 0 || !(p.revents & (POLLIN | POLLHUP))) return;
+        ssize_t n = read(STDIN_FILENO, fe->pending, sizeof fe->pending);
+        if (n <= 0) {
+            fe->stdin_eof = true;
+            return;
+        }
+        fe->pending_len = (size_t)n;
+        fe->pending_pos = 0;
+    }
+    fe->pending_pos += machine_serial_input(m, fe->pending + fe->pending_pos,
+                                            fe->pending_len - fe->pending_pos);
 }
 
 static FILE *open_chr(const ChrSpec *c, const char *what, CharBackend *be)
@@ -172,13 +189,23 @@ int main(int argc, char **argv)
         options_free(&o);
         return 2;
     }
-    Frontend fe = {o.serial.kind == CHR_STDIO, false};
+    static Frontend fe;
+    fe.stdin_serial = o.serial.kind == CHR_STDIO;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
     MachineExit why = machine_run(m, poll_input, &fe);
     int status;
     switch (why) {
     case MACHINE_EXIT_GUEST: status = machine_exit_status(m); break;
     case MACHINE_EXIT_SHUTDOWN: status = 1; break;
     default: status = 0; break;
+    }
+    if (stop_signal) {
+        fprintf(stderr, "brisk: stopped by signal %d\n", (int)stop_signal);
+        status = 128 + stop_signal;
     }
     if (o.stats) print_stats(m, start_s);
     if (screendump_file && !write_screendump(m, screendump_file, o.screendump)) status = 2;
