@@ -5,6 +5,12 @@
  *
  * Output files (-serial file:, --screendump) are opened before the machine
  * is built, so a bad path fails at once rather than after a long run.
+ *
+ * With COM1 on a terminal (-serial stdio and stdin a tty), the terminal is
+ * put in raw mode while the guest runs, as QEMU does with -nographic: every
+ * key, Ctrl-C included, goes to the guest, which does its own echo and
+ * line editing. Ctrl-A x quits Brisk (Ctrl-A Ctrl-A sends one Ctrl-A), the
+ * escape QEMU users know. The terminal is restored however the run ends.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
@@ -14,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -29,11 +36,65 @@ typedef struct Frontend {
      * drains, so pasted text and scripted input are not lost. */
     uint8_t pending[4096];
     size_t pending_len, pending_pos;
+    bool raw_tty;   /* stdin is a terminal in raw mode: Ctrl-A escapes */
+    bool escape;    /* the last key was Ctrl-A */
 } Frontend;
+
+#define ESCAPE_KEY 0x01 /* Ctrl-A */
+
+static struct termios saved_tty;
+static bool tty_is_raw;
+
+static void restore_tty(void)
+{
+    if (tty_is_raw) tcsetattr(STDIN_FILENO, TCSANOW, &saved_tty);
+    tty_is_raw = false;
+}
+
+static bool make_tty_raw(void)
+{
+    if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &saved_tty) != 0) return false;
+    struct termios t = saved_tty;
+    t.c_iflag &= ~(tcflag_t)(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR | ICRNL | IXON);
+    t.c_lflag &= ~(tcflag_t)(ECHO | ECHONL | ICANON | ISIG | IEXTEN);
+    t.c_cflag |= CS8;
+    t.c_cc[VMIN] = 1;
+    t.c_cc[VTIME] = 0;
+    if (tcsetattr(STDIN_FILENO, TCSANOW, &t) != 0) return false;
+    tty_is_raw = true;
+    atexit(restore_tty);
+    return true;
+}
+
+/* Ctrl-A handling on a raw terminal: removes the escape sequences from the
+ * bytes just read; returns false when Ctrl-A x asked to quit. */
+static bool filter_escapes(Frontend *fe, uint8_t *buf, size_t *len)
+{
+    size_t out = 0;
+    for (size_t i = 0; i < *len; i++) {
+        uint8_t c = buf[i];
+        if (fe->escape) {
+            fe->escape = false;
+            if (c == 'x' || c == 'X') return false;
+            if (c == ESCAPE_KEY) buf[out++] = c;
+            else if (c == 'h' || c == '?')
+                fprintf(stderr, "\r\nbrisk: Ctrl-A x quits, Ctrl-A Ctrl-A sends Ctrl-A\r\n");
+            continue;
+        }
+        if (c == ESCAPE_KEY) {
+            fe->escape = true;
+            continue;
+        }
+        buf[out++] = c;
+    }
+    *len = out;
+    return true;
+}
 
 /* SIGINT/SIGTERM: the run stops at the next poll and ends as usual
  * (screen dump, images closed with fsync, statistics). */
 static volatile sig_atomic_t stop_signal;
+static bool quit_key; /* Ctrl-A x: a normal end, not a signal */
 
 static void on_stop_signal(int sig) { stop_signal = sig; }
 
@@ -54,7 +115,14 @@ static void poll_input(Machine *m, void *opaque)
             fe->stdin_eof = true;
             return;
         }
-        fe->pending_len = (size_t)n;
+        size_t len = (size_t)n;
+        if (fe->raw_tty && !filter_escapes(fe, fe->pending, &len)) {
+            stop_signal = SIGINT;
+            quit_key = true;
+            machine_request_stop(m);
+            return;
+        }
+        fe->pending_len = len;
         fe->pending_pos = 0;
     }
     fe->pending_pos += machine_serial_input(m, fe->pending + fe->pending_pos,
@@ -196,6 +264,7 @@ int main(int argc, char **argv)
     sa.sa_handler = on_stop_signal;
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    if (fe.stdin_serial) fe.raw_tty = make_tty_raw();
     MachineExit why = machine_run(m, poll_input, &fe);
     int status;
     switch (why) {
@@ -203,7 +272,11 @@ int main(int argc, char **argv)
     case MACHINE_EXIT_SHUTDOWN: status = 1; break;
     default: status = 0; break;
     }
-    if (stop_signal) {
+    restore_tty();
+    if (quit_key) {
+        fprintf(stderr, "\nbrisk: quit (Ctrl-A x)\n");
+        status = 0;
+    } else if (stop_signal) {
         fprintf(stderr, "brisk: stopped by signal %d\n", (int)stop_signal);
         status = 128 + stop_signal;
     }
