@@ -75,7 +75,8 @@
  * controller of devices/ide.c behind a PCI header whose BAR4 is the
  * bus-master base (BMIBA). Both channels always decode their legacy ports;
  * the IDETIM registers (40h-43h) and SIDETIM (44h) only store what the
- * firmware writes (decode enable, timings: nothing to time here).
+ * firmware writes (decode enable, timings: nothing to time here); the
+ * decode enable bits start set (see pci_ide_reset).
  *
  * The VGA (00:02.0, 1234:1111 as QEMU's "stdvga", which SeaVGABIOS's
  * vgabios-stdvga.bin drives): devices/vga.c behind a PCI header with the
@@ -105,7 +106,14 @@ static void pci_ide_reset(void *opaque)
 {
     PciIde *p = opaque;
     pci_device_reset(&p->pci);
+    /* IDETIM: both channels decode their legacy ports at all times here,
+     * so the IDE decode enable bits (41h/43h bit 7) read as set from power
+     * on (the chip resets them to 0 and the firmware sets them; Linux's
+     * ata_piix skips a channel whose bit is clear, which matters when
+     * -kernel runs no firmware). */
     memset(p->pci.config + 0x40, 0, 5);
+    p->pci.config[0x41] = 0x80;
+    p->pci.config[0x43] = 0x80;
 }
 
 static void pci_ide_free(void *opaque) { free(opaque); }
@@ -127,6 +135,7 @@ static PciIde *pci_ide_new(PciBus *pci, Ide *ide)
         free(p);
         return NULL;
     }
+    pci_ide_reset(p);
     return p;
 }
 

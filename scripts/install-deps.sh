@@ -5,7 +5,9 @@ set -euo pipefail
 pkgs=(build-essential cmake ninja-build pkg-config nasm
       libsdl2-dev libcapstone-dev zlib1g-dev check libslirp-dev
       seabios qemu-system-x86
-      cpio)   # scripts/build-linux-guest.sh (apt-get, dpkg-deb and gzip are in every Debian)
+      cpio                # scripts/build-linux-guest.sh (apt-get, dpkg-deb, gzip in every Debian)
+      fdisk dosfstools mtools syslinux syslinux-common   # its disk image: sfdisk, mkfs.fat, SYSLINUX
+      e2fsprogs)          # the Linux disk tests read the guest's ext2 with debugfs and e2fsck
 # The Multiboot test kernel and the benchmarks are i386 code: x86 hosts
 # build them with gcc -m32 (freestanding, no 32-bit libc needed); other
 # hosts need the cross compiler.
