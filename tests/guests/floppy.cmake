@@ -68,3 +68,11 @@ fl_cli_test(bad_size --status 2 --one-line-error --stderr "floppy.*bad_size\\.im
             -- -fda ${FL_OUT}/bad_size.img -boot a -display none -serial none)
 fl_cli_test(missing --status 2 --one-line-error --stderr "no-such-floppy\\.img"
             -- -fda ${FL_OUT}/no-such-floppy.img -boot a -display none -serial none)
+
+# SeaBIOS's debug port (0x402) in the log with -d bios; -snapshot keeps the
+# build's image unchanged (the guest does not write here, but the FDC gets
+# a private copy).
+fl_cli_test(bios_log --status 1 --file ${FL_OUT}/bios_log.txt "^SeaBIOS \\(version "
+            --file ${FL_OUT}/bios_log.txt "^Booting from Floppy"
+            -- -fda ${FL_OUT}/floppy.img -snapshot -boot a -display none -serial none
+            --icount 100000000 -d bios -D ${FL_OUT}/bios_log.txt)
