@@ -111,3 +111,9 @@ cli_test(missing_disk_image_comma --status 2 --one-line-error --stderr "no-such,
 cli_test(no_firmware_in_L --env BRISK_FIRMWARE_PATH=/nonexistent --status 2 --one-line-error
          --stderr "seabios" --stderr "no-firmware-here"
          -- -L ${GUEST_OUT}/no-firmware-here -display none -serial none)
+
+# -no-reboot: a reset the guest asks for (port 92h here) ends the run with
+# status 0, as QEMU does.
+cli_test(no_reboot_on_reset --status 0 --stdout "^reboot: resetting through port 92h"
+         --stderr "reset the machine; stopping"
+         -- -bios ${GUEST_OUT}/reboot.bin -display none -serial stdio -no-reboot --icount 100000000)

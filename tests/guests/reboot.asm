@@ -7,9 +7,12 @@
 ; segments 0), while RAM keeps its contents: the guest counts its boots in
 ; RAM.
 ;   boot 1: write 1 to port 92h bit 0;
-;   boot 2: check the state, load an IDT limit of 0, divide by zero
+;   boot 2: check the state, pulse the 8042's reset line (command FEh);
+;   boot 3: check the state, the PIIX3's reset control register (CF9h:
+;           SRST, then RCPU);
+;   boot 4: check the state, load an IDT limit of 0, divide by zero
 ;           (#DE -> #GP -> #DF -> shutdown -> reset);
-;   boot 3: check the state again, exit.
+;   boot 5: check the state again, exit.
 ; (The reset state checked here is also what INIT gives, which is what
 ; many chipsets really send in both cases.)
 
@@ -39,7 +42,11 @@ start:
         je boot1
         cmp word [BOOTS], 2
         je boot2
-        jmp boot3
+        cmp word [BOOTS], 3
+        je boot3
+        cmp word [BOOTS], 4
+        je boot4
+        jmp boot5
 
 boot1:
         mov ax, 0x1234              ; state that the reset must undo
@@ -56,6 +63,31 @@ boot1:
 
 boot2:
         call check_state
+        mov ax, 0x1234
+        mov fs, ax
+        PRINTLN "reboot: resetting through the 8042 (command FEh)"
+        mov al, 0xFE
+        out 0x64, al
+        call wait_for_reset
+        FAIL_NOW "reboot: the 8042's FEh command did not reset the machine"
+        FINISH
+
+boot3:
+        call check_state
+        mov ax, 0x1234
+        mov fs, ax
+        PRINTLN "reboot: resetting through port CF9h"
+        mov dx, 0xCF9
+        mov al, 0x02                ; SRST: a hard reset ...
+        out dx, al
+        mov al, 0x06                ; ... when RCPU goes to 1
+        out dx, al
+        call wait_for_reset
+        FAIL_NOW "reboot: port CF9h did not reset the machine"
+        FINISH
+
+boot4:
+        call check_state
         PRINTLN "reboot: resetting through a triple fault"
         mov ax, 0x1234
         mov fs, ax
@@ -66,7 +98,7 @@ boot2:
         FAIL_NOW "reboot: the triple fault did not reset the machine"
         FINISH
 
-boot3:
+boot5:
         call check_state
         FINISH
 
