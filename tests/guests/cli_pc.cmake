@@ -115,5 +115,5 @@ cli_test(no_firmware_in_L --env BRISK_FIRMWARE_PATH=/nonexistent --status 2 --on
 # -no-reboot: a reset the guest asks for (port 92h here) ends the run with
 # status 0, as QEMU does.
 cli_test(no_reboot_on_reset --status 0 --stdout "^reboot: resetting through port 92h"
-         --stderr "reset the machine; stopping"
+         --stderr "reset the machine. stopping"
          -- -bios ${GUEST_OUT}/reboot.bin -display none -serial stdio -no-reboot --icount 100000000)
