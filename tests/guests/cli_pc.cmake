@@ -117,3 +117,10 @@ cli_test(no_firmware_in_L --env BRISK_FIRMWARE_PATH=/nonexistent --status 2 --on
 cli_test(no_reboot_on_reset --status 0 --stdout "^reboot: resetting through port 92h"
          --stderr "reset the machine. stopping"
          -- -bios ${GUEST_OUT}/reboot.bin -display none -serial stdio -no-reboot --icount 100000000)
+
+# The serial console on a terminal: Ctrl-A x quits (status 0) while SeaBIOS
+# waits for a boot device, as QEMU's -nographic escape does.
+add_test(NAME cli_tty_quit
+         COMMAND bash ${GUEST_DIR}/run_tty.sh $<TARGET_FILE:brisk> 0 "\\001x" "quit \\(Ctrl-A x\\)"
+                 -- -display none -serial stdio)
+set_tests_properties(cli_tty_quit PROPERTIES LABELS "boot;cli" TIMEOUT 60)
