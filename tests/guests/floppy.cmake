@@ -56,6 +56,10 @@ fl_test(boot floppy.img --passes 11 --expect "^Brisk floppy boot test: boot sect
 # INT 13h AH=03h: the written sector must reach the image file.
 fl_test(write floppy_write.img --passes 12 ${FL_SCREEN} --screen "^DONE: 12 passed, 0 failed"
         --image-grep "BRISK FLOPPY WRITE TEST")
+# The same write with -snapshot: the guest reads its write back (12 PASS),
+# the image file stays as it was.
+fl_test(write_snapshot floppy_write.img --snapshot --passes 12 ${FL_SCREEN}
+        --screen "^DONE: 12 passed, 0 failed" --image-grep "BRISK FLOPPY WRITE TEST")
 
 # --- images brisk must refuse, with one line and status 2 -------------------
 # fl_cli_test(NAME [run_cli.sh options...] -- ARGS...)

@@ -16,6 +16,9 @@
 #   --stderr REGEX      a line of brisk's stderr must match; repeatable
 #   --image-grep TEXT   after the run the image must contain TEXT, which it
 #                       did not before (the guest wrote it)
+#   --snapshot          run with -snapshot: then the image must NOT contain
+#                       the --image-grep TEXT after the run (the guest's
+#                       write went to the temporary copy only)
 #   --icount N          instructions per virtual second (default 100000000)
 #   --timeout S         wall-clock limit in seconds (default 60)
 #
@@ -42,6 +45,7 @@ expects=()
 screens=()
 stderr_expects=()
 image_grep=
+snapshot=0
 icount=100000000
 timeout_s=60
 while [ $# -gt 0 ]; do
@@ -52,6 +56,7 @@ while [ $# -gt 0 ]; do
     --screen) screens+=("$2"); shift 2 ;;
     --stderr) stderr_expects+=("$2"); shift 2 ;;
     --image-grep) image_grep=$2; shift 2 ;;
+    --snapshot) snapshot=1; shift ;;
     --icount) icount=$2; shift 2 ;;
     --timeout) timeout_s=$2; shift 2 ;;
     *) echo "$0: unknown option '$1'" >&2; exit 2 ;;
@@ -82,6 +87,7 @@ fi
 
 args=(-fda "$work/$name" -boot a -display none -serial stdio -no-reboot
       --icount "$icount" --screendump "$work/screen.txt")
+[ "$snapshot" = 1 ] && args+=(-snapshot)
 echo "command: $brisk ${args[*]}"
 timeout "$timeout_s" "$brisk" "${args[@]}" </dev/null >"$work/com1.raw" 2>"$work/stderr"
 rc=$?
@@ -146,7 +152,13 @@ for re in "${stderr_expects[@]+"${stderr_expects[@]}"}"; do
     fi
 done
 
-if [ -n "$image_grep" ]; then
+if [ -n "$image_grep" ] && [ "$snapshot" = 1 ]; then
+    if grep -a -q -F -e "$image_grep" "$work/$name"; then
+        fail "the image holds '$image_grep' after a -snapshot run (the write reached the file)"
+    else
+        ok "-snapshot: the image file is unchanged"
+    fi
+elif [ -n "$image_grep" ]; then
     if grep -a -q -F -e "$image_grep" "$work/$name"; then
         ok "the guest wrote '$image_grep' to the image"
     else
