@@ -52,7 +52,11 @@ lxg_test(kernel_shell
          --wait "type 'poweroff -f' to stop" --wait "/ # "
          --send "echo hello-$((6*7))" --wait "hello-42"
          --send "cat /proc/cpuinfo" --wait "cpu family"
+         --send "md5sum /bin/busybox" --wait "  /bin/busybox"
+         --send "sha256sum /bin/busybox" --wait "[0-9a-f]{64}  /bin/busybox"
          --send "poweroff -f"
+         --hash md5sum /bin/busybox busybox/bin/busybox
+         --hash sha256sum /bin/busybox busybox/bin/busybox
          --expect "^Brisk Linux guest: init started \\(6\\.1\\."
          --expect "^hello-42"
          --expect "^vendor_id"

@@ -20,6 +20,12 @@
 #                      UART has a 16-byte FIFO and no flow control)
 #   --expect REGEX     after the run, a line of COM1's output must match
 #   --reject REGEX     after the run, no line of COM1's output may match
+#   --hash TOOL GUEST_FILE HOST_FILE
+#                      after the run, COM1's output must hold the line
+#                      `TOOL GUEST_FILE` prints in the guest (md5sum,
+#                      sha256sum), with the digest the host's TOOL computes
+#                      for GUEST_DIR/HOST_FILE (the same bytes): the host
+#                      as the oracle of the guest's integer arithmetic
 #   --status N         expected exit status (default 0: `poweroff -f` halts
 #                      the CPU with interrupts off)
 #   --disk-test IMG    after the run, @WORK@/IMG must hold what /init's
@@ -51,6 +57,7 @@ copies=()
 steps=()
 expects=()
 rejects=()
+hashes=()
 status=0
 disk_tests=()
 timeout_s=300
@@ -63,6 +70,7 @@ while [ $# -gt 0 ]; do
     --send) steps+=("send" "$2"); shift 2 ;;
     --expect) expects+=("$2"); shift 2 ;;
     --reject) rejects+=("$2"); shift 2 ;;
+    --hash) hashes+=("$2" "$3" "$4"); shift 4 ;;
     --status) status=$2; shift 2 ;;
     --disk-test) disk_tests+=("$2"); shift 2 ;;
     --timeout) timeout_s=$2; shift 2 ;;
@@ -78,6 +86,16 @@ for f in linux/vmlinuz initrd.gz disk.img data.img; do
             "run scripts/build-linux-guest.sh (needs network)"
         exit 1
     fi
+done
+
+# The digests the guest must print, from the host's own tools.
+i=0
+while [ $i -lt ${#hashes[@]} ]; do
+    tool=${hashes[$i]} gfile=${hashes[$((i + 1))]} hfile=${hashes[$((i + 2))]}
+    digest=$("$tool" <"$guest/$hfile" | cut -d' ' -f1) ||
+        { echo "FAILED: cannot run $tool on $guest/$hfile"; exit 1; }
+    expects+=("^$digest  $gfile")
+    i=$((i + 3))
 done
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/brisk-linux.XXXXXX") || exit 2
