@@ -6,8 +6,7 @@
 #
 # The guest checks the CMOS bytes that come from the command line, so it
 # runs with a 64 MiB hard disk (130 cylinders of 16 x 63 sectors), a
-# 1.44 MB floppy, -m 32 and -boot order=ac, through pcboard_run.sh
-# (run_guest.sh passes no brisk options). The images are blank (the guest
+# 1.44 MB floppy, -m 32 and -boot order=ac (run_guest.sh --arg). The images are blank (the guest
 # never reads them): sparse files made at build time; -snapshot keeps them
 # unchanged and unlocked. It also needs SeaVGABIOS (vgabios-stdvga.bin, the
 # Debian seabios package) where brisk finds firmware: pc.c gives it to the
@@ -33,8 +32,11 @@ add_custom_command(
   VERBATIM)
 add_custom_target(brisk_pcboard_images ALL DEPENDS ${PCBOARD_HDA} ${PCBOARD_FDA})
 
+set(pcboard_args)
+foreach(arg -m 32 -snapshot -hda ${PCBOARD_HDA} -fda ${PCBOARD_FDA} -boot order=ac)
+  list(APPEND pcboard_args --arg ${arg})
+endforeach()
 add_test(NAME guest_pcboard
-         COMMAND bash ${GUEST_DIR}/pcboard_run.sh $<TARGET_FILE:brisk> ${GUEST_OUT}/pcboard.bin
-                 ${GUEST_DIR}/pcboard.asm -m 32 -snapshot -hda ${PCBOARD_HDA} -fda ${PCBOARD_FDA}
-                 -boot order=ac)
+         COMMAND bash ${RUN_GUEST} $<TARGET_FILE:brisk> ${GUEST_OUT}/pcboard.bin
+                 --checks ${GUEST_DIR}/pcboard.asm ${pcboard_args})
 set_tests_properties(guest_pcboard PROPERTIES LABELS "boot" TIMEOUT 150)

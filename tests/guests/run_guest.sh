@@ -19,6 +19,8 @@
 #   --reboot           run without -no-reboot (a triple fault resets)
 #   --icount N         instructions per virtual second (default 100000000)
 #   --timeout S        wall-clock limit in seconds (default 60)
+#   --arg ARG          one more brisk argument (repeatable), e.g. --arg -hda
+#                      --arg disk.img for a guest that looks at the board
 #
 # On failure it says why and prints the guest's output and brisk's stderr.
 
@@ -42,6 +44,7 @@ twice=0
 debugcon=1
 icount=100000000
 timeout_s=60
+extra=()
 while [ $# -gt 0 ]; do
     case $1 in
     --status) status=$2; shift 2 ;;
@@ -54,6 +57,7 @@ while [ $# -gt 0 ]; do
     --no-debugcon) debugcon=0; shift ;;
     --icount) icount=$2; shift 2 ;;
     --timeout) timeout_s=$2; shift 2 ;;
+    --arg) extra+=("$2"); shift 2 ;;
     *) echo "$0: unknown option '$1'" >&2; exit 2 ;;
     esac
 done
@@ -72,7 +76,7 @@ fail() {
 run() {
     timeout "$timeout_s" "$brisk" -bios "$image" -display none \
         -serial "file:$work/serial$1" -debugcon "file:$work/debugcon$1" \
-        $reboot --icount "$icount" 2>"$work/stderr$1"
+        $reboot --icount "$icount" "${extra[@]+"${extra[@]}"}" 2>"$work/stderr$1"
     echo $? >"$work/rc$1"
 }
 
