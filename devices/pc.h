@@ -10,9 +10,13 @@
  *   int status = machine_run(m, NULL, NULL);   // until the guest exits
  *   machine_free(m);
  *
- * Board so far: RAM, the firmware ROM, two 8259A PICs, the 8254 PIT with
- * port 61h, COM1 (16550A at 3F8h, IRQ4), the 0xE9 debug console, the exit
- * device at 0xF4 and port 92h (fast A20 and reset).
+ * The board is an i440FX/PIIX3 PC (docs/machine.md): RAM, the firmware
+ * ROM (-bios, or SeaBIOS found at run time), PCI with the i440FX (PAM), the
+ * PIIX3 (PIRQ, ELCR) and its IDE function, a VGA with SeaVGABIOS as its
+ * ROM, two 8259A PICs, the 8254 PIT with port 61h, the RTC/CMOS, the 8042,
+ * two 8237 DMA controllers, the 82077AA FDC, COM1 (16550A at 3F8h, IRQ4),
+ * fw_cfg, the 0xE9 and 0x402 debug ports, the exit device at 0xF4 and
+ * ports 92h (fast A20 and reset), F0h and 80h.
  *
  * With kernel_path set the machine boots a Linux bzImage (bios/linux.h) or
  * a Multiboot kernel (bios/multiboot.h) directly: no firmware runs, the CPU starts at the kernel's
