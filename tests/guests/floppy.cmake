@@ -80,3 +80,16 @@ fl_cli_test(bios_log --status 1 --file ${FL_OUT}/bios_log.txt "^SeaBIOS \\(versi
             --file ${FL_OUT}/bios_log.txt "^Booting from Floppy"
             -- -fda ${FL_OUT}/floppy.img -snapshot -boot a -display none -serial none
             --icount 100000000 -d bios -D ${FL_OUT}/bios_log.txt)
+
+# The boot order reaches SeaBIOS (CMOS 3Dh/38h): with the same image as the
+# floppy and as the first hard disk, -boot c boots the hard disk (where the
+# guest's floppy checks fail, DL being 80h: status 3) and -boot order=a the
+# floppy.
+fl_cli_test(boot_order_c --status 3 --file ${FL_OUT}/order_c.txt "^Booting from Hard Disk"
+            -- -fda ${FL_OUT}/floppy.img -hda ${FL_OUT}/floppy.img -snapshot -boot c
+            -display none -serial none -no-reboot --icount 100000000
+            --screendump ${FL_OUT}/order_c.txt)
+fl_cli_test(boot_order_a --status 1 --file ${FL_OUT}/order_a.txt "^Booting from Floppy"
+            -- -fda ${FL_OUT}/floppy.img -hda ${FL_OUT}/floppy.img -snapshot -boot order=a
+            -display none -serial none -no-reboot --icount 100000000
+            --screendump ${FL_OUT}/order_a.txt)
