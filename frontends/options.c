@@ -546,6 +546,9 @@ int options_parse(Options *o, int argc, char **argv, char *err, size_t errlen)
         } else if (!strcmp(a, "-drive")) {
             NEED_ARG();
             if (!parse_drive(o, argv[++i], err, errlen)) return 2;
+        } else if (!strcmp(a, "-cdrom")) {
+            snprintf(err, errlen, "-cdrom: CD-ROM comes in a later version (IDE disks: -hda..-hdd)");
+            return 2;
         } else if (!strcmp(a, "-snapshot")) {
             o->snapshot = true;
         } else if (!strcmp(a, "-boot")) {

@@ -124,3 +124,7 @@ add_test(NAME cli_tty_quit
          COMMAND bash ${GUEST_DIR}/run_tty.sh $<TARGET_FILE:brisk> 0 "\\001x" "quit \\(Ctrl-A x\\)"
                  -- -display none -serial stdio)
 set_tests_properties(cli_tty_quit PROPERTIES LABELS "boot;cli" TIMEOUT 60)
+
+# QEMU users will try -cdrom: a clear word rather than "unknown option".
+cli_test(cdrom_not_yet --status 2 --one-line-error --stderr "-cdrom: CD-ROM comes in a later version"
+         -- -cdrom ${GUEST_OUT}/demo.bin -display none)
