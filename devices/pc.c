@@ -85,8 +85,16 @@
  * copies to C0000h and runs, as on a real board. */
 typedef struct PciIde {
     PciDevice pci;
+    Bus *bus;
     Ide *ide;
+    uint16_t bm_base; /* where the bus-master registers are now (0: nowhere) */
 } PciIde;
+
+/* Memory BARs decode below everything the host bridge claims first: DRAM
+ * below the top of memory, the PAM ranges, the BIOS ROM (all at priority 0
+ * or more), so a BAR a guest puts over them is hidden there, as on the
+ * i440FX. */
+#define PCI_BAR_PRIORITY (-1)
 
 typedef struct PciVga {
     PciDevice pci;
@@ -96,10 +104,30 @@ typedef struct PciVga {
     MemRegion *rom;
 } PciVga;
 
+/* BAR4 placed over ports another device decodes (a positive-decode
+ * conflict, undefined on a real bus) is refused: the registers stay
+ * unmapped rather than take those ports over, which would leave the other
+ * device without its ports for good. */
 static void pci_ide_bar_map(PciDevice *d, int bar, uint32_t addr)
 {
     PciIde *p = d->opaque;
-    if (bar == 4) ide_bm_set_base(p->ide, addr == PCI_BAR_UNMAPPED ? 0 : (uint16_t)addr);
+    if (bar != 4) return;
+    uint16_t base = addr == PCI_BAR_UNMAPPED ? 0 : (uint16_t)addr;
+    if (base) {
+        for (unsigned i = 0; i < IDE_BM_PORTS; i++) {
+            uint16_t port = (uint16_t)(base + i);
+            bool own = p->bm_base && port >= p->bm_base && port < p->bm_base + IDE_BM_PORTS;
+            if (p->bus->io[port].ops && !own) {
+                if (log_enabled(LOG_GUEST_ERRORS))
+                    log_printf("piix3-ide: BMIBA %04xh overlaps port %04xh of another device: "
+                               "not decoded\n", base, port);
+                base = 0;
+                break;
+            }
+        }
+    }
+    ide_bm_set_base(p->ide, base);
+    p->bm_base = base;
 }
 
 static void pci_ide_reset(void *opaque)
@@ -120,10 +148,11 @@ static void pci_ide_free(void *opaque) { free(opaque); }
 
 static const DeviceOps pci_ide_device_ops = {"piix3-ide", pci_ide_reset, NULL, NULL, pci_ide_free};
 
-static PciIde *pci_ide_new(PciBus *pci, Ide *ide)
+static PciIde *pci_ide_new(Bus *bus, PciBus *pci, Ide *ide)
 {
     PciIde *p = calloc(1, sizeof *p);
     if (!p) return NULL;
+    p->bus = bus;
     p->ide = ide;
     /* Mass storage, IDE, programming interface 80h: bus master capable,
      * both channels in (fixed) compatibility mode. */
@@ -162,14 +191,17 @@ static PciVga *pci_vga_new(Bus *bus, PciBus *pci, Vga *vga, const uint8_t *rom, 
     uint8_t *vram = vga_vram(vga, &vram_size);
     pci_device_init(&p->pci, "stdvga", 0x1234, 0x1111, 0x02, 0x030000, 0x00);
     p->pci.opaque = p;
-    p->lfb = bus_add_host(bus, 0, vram_size, vram, MR_RAM, 10, "vga-lfb");
+    p->lfb = bus_add_host(bus, 0, vram_size, vram, MR_RAM, PCI_BAR_PRIORITY, "vga-lfb");
     if (p->lfb) bus_region_set(bus, p->lfb, 0, false);
     pci_register_bar(&p->pci, 0, vram_size, PCI_BAR_MEM_PREFETCH, pci_vga_bar_map);
     if (rom && rom_len) {
         uint32_t size = 2048;
         while (size < rom_len) size <<= 1;
         p->rom = bus_add_rom(bus, 0, rom, rom_len, "vgabios");
-        if (p->rom) bus_region_set(bus, p->rom, 0, false);
+        if (p->rom) {
+            p->rom->priority = PCI_BAR_PRIORITY;
+            bus_region_set(bus, p->rom, 0, false);
+        }
         pci_register_bar(&p->pci, PCI_ROM_SLOT, size, PCI_BAR_MEM, pci_vga_bar_map);
     }
     if (!p->lfb || (rom && rom_len && !p->rom) || !pci_bus_attach(pci, &p->pci, PCI_DEVFN(2, 0))) {
@@ -506,6 +538,7 @@ static char *snapshot_copy(const char *path, char *err, size_t errlen)
     snprintf(name, 4096, "%s/brisk-floppy.XXXXXX", tmp && *tmp ? tmp : "/tmp");
     int fd = mkstemp(name);
     FILE *out = fd >= 0 ? fdopen(fd, "wb") : NULL;
+    if (fd >= 0 && !out) close(fd);
     bool ok = out != NULL;
     char buf[65536];
     size_t n;
@@ -566,7 +599,7 @@ static bool build_board(Machine *m, char *err, size_t errlen)
                      &m->clock, &ic);
     if (!m->ide) goto oom;
     add_device(m, &ide_device_ops, m->ide);
-    m->pci_ide = pci_ide_new(m->pci, m->ide);
+    m->pci_ide = pci_ide_new(m->bus, m->pci, m->ide);
     if (!m->pci_ide) goto oom;
     add_device(m, &pci_ide_device_ops, m->pci_ide);
 
@@ -586,6 +619,16 @@ static bool build_board(Machine *m, char *err, size_t errlen)
         char e[400];
         const char *path = cfg->fd_path[i];
         char *copy = NULL;
+        /* The size check comes first (fdc_attach on the user's file,
+         * read-only): a copy of a file that is no floppy image would be
+         * wasted, or endless for a device file. */
+        if (cfg->snapshot && !cfg->fd_read_only[i] && !cmos_floppy_type(file_size(path))) {
+            bool ok = fdc_attach(m->fdc, (unsigned)i, path, true, e, sizeof e);
+            if (ok) fdc_detach(m->fdc, (unsigned)i);
+            snprintf(err, errlen, "-fd%c (-drive if=floppy,index=%d): %s", 'a' + i, i,
+                     ok ? "not a floppy image of a known size" : e);
+            return false;
+        }
         if (cfg->snapshot && !cfg->fd_read_only[i]) {
             copy = snapshot_copy(path, err, errlen);
             if (!copy) return false;
@@ -614,6 +657,12 @@ static bool build_board(Machine *m, char *err, size_t errlen)
         char *path = firmware_find(FIRMWARE_VGA_BIOS, cfg->firmware_dir, err, errlen);
         if (path) {
             vgarom = rom_read_file(path, 1u << 20, &vgarom_len, err, errlen);
+            if (vgarom && vgarom_len < 512) {
+                snprintf(err, errlen, "the VGA BIOS %s is empty or truncated (%zu bytes)", path,
+                         vgarom_len);
+                free(vgarom);
+                vgarom = NULL;
+            }
             free(path);
             if (!vgarom) return false;
         } else if (!cfg->bios_path) {

@@ -107,23 +107,40 @@ static void poll_input(Machine *m, void *opaque)
         return;
     }
     if (!fe->stdin_serial) return;
-    if (fe->pending_pos == fe->pending_len && !fe->stdin_eof) {
+    /* stdin is read whenever it has bytes, even while COM1 has no room
+     * (a guest that never reads it): Ctrl-A x must always get through.
+     * What does not fit in the pending buffer is dropped, as on a line
+     * without flow control. */
+    if (!fe->stdin_eof) {
         struct pollfd p = {STDIN_FILENO, POLLIN, 0};
-        if (poll(&p, 1, 0) <= 0 || !(p.revents & (POLLIN | POLLHUP))) return;
-        ssize_t n = read(STDIN_FILENO, fe->pending, sizeof fe->pending);
-        if (n <= 0) {
-            fe->stdin_eof = true;
-            return;
+        if (poll(&p, 1, 0) > 0 && (p.revents & (POLLIN | POLLHUP))) {
+            if (fe->pending_pos > 0) {
+                memmove(fe->pending, fe->pending + fe->pending_pos,
+                        fe->pending_len - fe->pending_pos);
+                fe->pending_len -= fe->pending_pos;
+                fe->pending_pos = 0;
+            }
+            uint8_t buf[256];
+            size_t room = sizeof fe->pending - fe->pending_len;
+            /* A pipe or file (no terminal) is read only as fast as COM1
+             * takes it, so scripted input is never lost. */
+            size_t want = fe->raw_tty ? sizeof buf : (room < sizeof buf ? room : sizeof buf);
+            ssize_t n = want ? read(STDIN_FILENO, buf, want) : 0;
+            if (want && n <= 0) {
+                fe->stdin_eof = true;
+            } else if (n > 0) {
+                size_t len = (size_t)n;
+                if (fe->raw_tty && !filter_escapes(fe, buf, &len)) {
+                    stop_signal = SIGINT;
+                    quit_key = true;
+                    machine_request_stop(m);
+                    return;
+                }
+                if (len > room) len = room;
+                memcpy(fe->pending + fe->pending_len, buf, len);
+                fe->pending_len += len;
+            }
         }
-        size_t len = (size_t)n;
-        if (fe->raw_tty && !filter_escapes(fe, fe->pending, &len)) {
-            stop_signal = SIGINT;
-            quit_key = true;
-            machine_request_stop(m);
-            return;
-        }
-        fe->pending_len = len;
-        fe->pending_pos = 0;
     }
     fe->pending_pos += machine_serial_input(m, fe->pending + fe->pending_pos,
                                             fe->pending_len - fe->pending_pos);

@@ -272,7 +272,12 @@ static bool set_boot_order(Options *o, const char *key, const char *v, char *err
             return false;
         }
     }
-    /* Five distinct letters at most, so it fits. */
+    /* The PC's CMOS holds three boot devices (QEMU refuses more too). */
+    if (strlen(v) > 3) {
+        snprintf(err, errlen, "-boot: '%s' names %zu devices; a PC boots from 3 at most", v,
+                 strlen(v));
+        return false;
+    }
     snprintf(o->boot_order, sizeof o->boot_order, "%s", v);
     return true;
 }

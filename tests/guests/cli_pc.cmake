@@ -128,3 +128,11 @@ set_tests_properties(cli_tty_quit PROPERTIES LABELS "boot;cli" TIMEOUT 60)
 # QEMU users will try -cdrom: a clear word rather than "unknown option".
 cli_test(cdrom_not_yet --status 2 --one-line-error --stderr "-cdrom: CD-ROM comes in a later version"
          -- -cdrom ${GUEST_OUT}/demo.bin -display none)
+cli_test(boot_too_many --status 2 --one-line-error --stderr "-boot: 'acdn' names 4 devices"
+         -- -bios ${GUEST_OUT}/demo.bin -display none -serial none -boot acdn)
+# ... also after keys the guest never reads (SeaBIOS leaves COM1 alone, so
+# its receive buffer stays full): the escape is seen when it is typed.
+add_test(NAME cli_tty_quit_after_typing
+         COMMAND bash ${GUEST_DIR}/run_tty.sh $<TARGET_FILE:brisk> 0 "hello world\\r\\001x"
+                 "quit \\(Ctrl-A x\\)" -- -display none -serial stdio)
+set_tests_properties(cli_tty_quit_after_typing PROPERTIES LABELS "boot;cli" TIMEOUT 60)

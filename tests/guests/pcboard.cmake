@@ -40,3 +40,8 @@ add_test(NAME guest_pcboard
          COMMAND bash ${RUN_GUEST} $<TARGET_FILE:brisk> ${GUEST_OUT}/pcboard.bin
                  --checks ${GUEST_DIR}/pcboard.asm ${pcboard_args})
 set_tests_properties(guest_pcboard PROPERTIES LABELS "boot" TIMEOUT 150)
+
+# BARs a guest puts over the board's own decoders (tests/guests/pci_conflict.asm):
+# the PCI configuration ports and the BIOS keep working, also after a reset.
+guest_test(pci_conflict --reboot --no-debugcon --status 1)
+set_tests_properties(guest_pci_conflict PROPERTIES LABELS "boot")
