@@ -51,6 +51,16 @@ static void restore_tty(void)
     tty_is_raw = false;
 }
 
+/* A host crash (a Brisk bug) must not leave the user's terminal raw:
+ * restore it (tcsetattr is async-signal-safe) and die as the signal
+ * would have made it. */
+static void on_fatal_signal(int sig)
+{
+    if (tty_is_raw) tcsetattr(STDIN_FILENO, TCSANOW, &saved_tty);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
 static bool make_tty_raw(void)
 {
     if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &saved_tty) != 0) return false;
@@ -63,6 +73,14 @@ static bool make_tty_raw(void)
     if (tcsetattr(STDIN_FILENO, TCSANOW, &t) != 0) return false;
     tty_is_raw = true;
     atexit(restore_tty);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_fatal_signal;
+    sa.sa_flags = SA_RESETHAND;
+    sigaction(SIGSEGV, &sa, NULL);
+    sigaction(SIGBUS, &sa, NULL);
+    sigaction(SIGFPE, &sa, NULL);
+    sigaction(SIGABRT, &sa, NULL);
     return true;
 }
 
